@@ -2,3 +2,23 @@ export { RnnCellsError } from "./rnn-cells-error";
 export type { RnnCellsErrorCode } from "./rnn-cells-error";
 export { getActivation } from "./activations";
 export type { Activation, ActivationName } from "./activations";
+export { resolveSpec, weightShapes } from "./rnn-spec";
+export type {
+  CellKind,
+  FloatArray,
+  FloatDType,
+  ResolvedRnnSpec,
+  RnnSpec,
+  RnnWeightShapes,
+  RnnWeights,
+} from "./rnn-spec";
+export { rnnForward } from "./rnn-forward";
+export type { RnnForwardOptions, RnnForwardResult, RnnState, SequenceShape } from "./rnn-forward";
+export { rnnBackward } from "./rnn-backward";
+export type { RnnBackwardOptions, RnnGradients, RnnUpstreamGradients, TruncationMode } from "./rnn-backward";
+export { clipByGlobalNorm, clipByValue, globalNorm } from "./clip-gradients";
+export type { GlobalNormClipResult } from "./clip-gradients";
+export { gradientCheck, numericGradient, relativeError } from "./gradient-check";
+export type { GradientCheckEntry, GradientCheckOptions, GradientCheckResult } from "./gradient-check";
+export { initWeights, seededRandom } from "./init-weights";
+export type { InitWeightsOptions } from "./init-weights";
