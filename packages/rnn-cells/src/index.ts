@@ -22,3 +22,12 @@ export { gradientCheck, numericGradient, relativeError } from "./gradient-check"
 export type { GradientCheckEntry, GradientCheckOptions, GradientCheckResult } from "./gradient-check";
 export { initWeights, seededRandom } from "./init-weights";
 export type { InitWeightsOptions } from "./init-weights";
+export { chapterRnnBackward, chapterRnnForward } from "./chapter-rnn";
+export type {
+  ChapterRnnForwardOptions,
+  ChapterRnnForwardResult,
+  ChapterRnnGradients,
+  ChapterRnnSpec,
+  ChapterRnnWeights,
+  Recurrence,
+} from "./chapter-rnn";
