@@ -4,10 +4,24 @@ export type ModelsErrorCode =
   | "NON_FINITE_LOSS"
   | "VOCABULARY_MISMATCH"
   | "BUNDLE_MALFORMED"
-  | "CHECKPOINT_MALFORMED";
+  | "CHECKPOINT_MALFORMED"
+  | "CHECKPOINT_MISMATCH"
+  | "ABORTED";
 
 /**
- * The one base error class of `@recurrent/models`. Switch on `code`.
+ * The one base error class of `@recurrent/models`. Switch on `code`:
+ *
+ * - `NON_FINITE_LOSS`: a training step produced a NaN or infinite loss or gradient;
+ * - `VOCABULARY_MISMATCH`: an encoder's vocabulary size differs from the model's Embedding;
+ * - `BUNDLE_MALFORMED` / `CHECKPOINT_MALFORMED`: a saved file is missing, truncated or of another format version;
+ * - `CHECKPOINT_MISMATCH`: a checkpoint was written for a model with other weights;
+ * - `ABORTED`: training was stopped through its `AbortSignal` (a checkpoint was saved first);
+ * - `INVALID_ARGUMENT`: anything else the caller got wrong.
+ *
+ * @example
+ * try { await trainModel(model, options); } catch (error) {
+ *   if (error instanceof ModelsError && error.code === "NON_FINITE_LOSS") lowerTheLearningRate();
+ * }
  */
 export class ModelsError extends Error {
   override readonly name = "ModelsError";

@@ -1,0 +1,3 @@
+export { FileCheckpointStore } from "./file-checkpoint-store";
+export { loadBundle, saveBundle } from "./bundle-directory";
+export { writeFileAtomic } from "./write-file-atomic";
