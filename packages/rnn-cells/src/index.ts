@@ -31,3 +31,5 @@ export type {
   ChapterRnnWeights,
   Recurrence,
 } from "./chapter-rnn";
+export { gradientFlow } from "./gradient-flow";
+export type { GradientFlowOptions, GradientFlowResult, JacobianNorm } from "./gradient-flow";
