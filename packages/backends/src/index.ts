@@ -14,3 +14,15 @@ export type {
 } from "./init-backend";
 export { listRegisteredKernels, registerKernels, unregisterKernels } from "./register-kernels";
 export type { RegisteredKernel } from "./register-kernels";
+export {
+  hasRecurrentKernels,
+  RECURRENT_KERNEL_BACKENDS,
+  RECURRENT_KERNEL_NAMES,
+  registerRecurrentKernels,
+} from "./kernels/recurrent/register-recurrent-kernels";
+export { LSTM_STEP, LSTM_STEP_GRAD } from "./kernels/recurrent/lstm-step";
+export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/gru-step";
+export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/simple-rnn-step";
+export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/recurrent-activation";
+export type { RecurrentActivation } from "./kernels/recurrent/recurrent-activation";
+export type { FusedKernelBackend } from "./kernels/recurrent/fused-kernel";

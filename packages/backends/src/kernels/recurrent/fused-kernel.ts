@@ -1,0 +1,139 @@
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+import { BackendsError } from "../../backends-error";
+
+/** Backends the fused recurrent kernels are written for. */
+export type FusedKernelBackend = "cpu" | "wasm";
+
+/** The backend internals the kernels use (tfjs-backend-cpu `MathBackendCPU`). */
+interface CpuBackendInternals {
+  data: { get(dataId: object): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): TensorInfo;
+}
+
+/** The backend internals the kernels use (tfjs-backend-wasm `BackendWasm`). */
+interface WasmBackendInternals {
+  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+/**
+ * A kernel that reads float32 inputs and writes float32 outputs through plain typed arrays, so one implementation
+ * serves the cpu backend (JS arrays) and the wasm backend (views on its heap, no copies).
+ */
+export interface FusedKernelSpec {
+  /** Kernel name in the tfjs registry. */
+  name: string;
+  /** Inputs that must be present. */
+  required: readonly string[];
+  /** Inputs that may be absent (the kernel treats them as zeros or "no mask"). */
+  optional: readonly string[];
+  /** Output shapes for the given input shapes; also validates the shapes and attributes. */
+  outputShapes(shapes: Readonly<Record<string, readonly number[] | undefined>>, attrs: NamedAttrMap): number[][];
+  /** Computes the outputs. `inputs[name]` is `null` for an absent optional input. */
+  compute(
+    inputs: Readonly<Record<string, Float32Array | null>>,
+    outputs: Float32Array[],
+    shapes: Readonly<Record<string, readonly number[] | undefined>>,
+    attrs: NamedAttrMap,
+  ): void;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Builds the tfjs kernel config of a fused kernel for one backend. */
+export function fusedKernelConfig(spec: FusedKernelSpec, backendName: FusedKernelBackend): KernelConfig {
+  const kernelFunc = (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap }) => {
+    const attributes = attrs ?? {};
+    const shapes: Record<string, readonly number[] | undefined> = {};
+    for (const key of spec.required) {
+      const info = inputs[key];
+      if (info === undefined) {
+        throw new BackendsError("KERNEL_INPUT", `${spec.name}: expected input "${key}", got none`);
+      }
+    }
+    for (const key of [...spec.required, ...spec.optional]) {
+      const info = inputs[key];
+      if (info === undefined || info === null) continue;
+      if (info.dtype !== "float32") {
+        throw new BackendsError("KERNEL_INPUT", `${spec.name}: expected input "${key}" of dtype float32, got ${info.dtype}`);
+      }
+      shapes[key] = info.shape;
+    }
+    const outShapes = spec.outputShapes(shapes, attributes);
+    let outInfos: TensorInfo[];
+    let read: (info: TensorInfo) => Float32Array;
+    if (backendName === "wasm") {
+      const wasm = backend as WasmBackendInternals;
+      // Allocate every output before taking any heap view: an allocation may grow (and so detach) the heap.
+      outInfos = outShapes.map((shape) => wasm.makeOutput(shape, "float32"));
+      read = (info) => wasm.typedArrayFromHeap(info);
+    } else {
+      const cpu = backend as CpuBackendInternals;
+      outInfos = outShapes.map((shape) => cpu.makeTensorInfo(shape, "float32", new Float32Array(sizeOf(shape))));
+      read = (info) => {
+        const values = cpu.data.get(info.dataId)?.values;
+        if (values instanceof Float32Array) return values;
+        // A float32 tensor made by casting may still hold its source's array type on the cpu backend.
+        if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
+          return Float32Array.from(values as unknown as ArrayLike<number>);
+        }
+        throw new BackendsError("KERNEL_INPUT", `${spec.name}: expected numeric values for "${spec.name}" on the cpu backend`);
+      };
+    }
+    const views: Record<string, Float32Array | null> = {};
+    for (const key of [...spec.required, ...spec.optional]) {
+      const info = inputs[key];
+      views[key] = info === undefined || info === null ? null : read(info);
+    }
+    const outViews = outInfos.map(read);
+    spec.compute(views, outViews, shapes, attributes);
+    return outInfos;
+  }) as unknown as KernelFunc;
+  return { kernelName: spec.name, backendName, kernelFunc };
+}
+
+/** Reads a non-negative integer attribute. */
+export function intAttr(spec: string, attrs: NamedAttrMap, key: string): number {
+  const v = attrs[key];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
+    throw new BackendsError("KERNEL_INPUT", `${spec}: expected attribute "${key}" to be an integer >= 0, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Checks that an input has the expected shape. */
+export function expectShape(
+  spec: string,
+  name: string,
+  actual: readonly number[] | undefined,
+  expected: readonly number[],
+): void {
+  if (actual === undefined) return;
+  if (actual.length !== expected.length || actual.some((d, i) => d !== expected[i])) {
+    throw new BackendsError(
+      "KERNEL_INPUT",
+      `${spec}: expected input "${name}" of shape [${expected.join(", ")}], got [${actual.join(", ")}]`,
+    );
+  }
+}
+
+/** Shape of a required input (validated to exist by the kernel wrapper). */
+export function shapeOf(
+  spec: string,
+  shapes: Readonly<Record<string, readonly number[] | undefined>>,
+  name: string,
+  rank: number,
+): readonly number[] {
+  const s = shapes[name];
+  if (s === undefined || s.length !== rank) {
+    throw new BackendsError(
+      "KERNEL_INPUT",
+      `${spec}: expected input "${name}" of rank ${rank}, got ${s === undefined ? "none" : `rank ${s.length}`}`,
+    );
+  }
+  return s;
+}
