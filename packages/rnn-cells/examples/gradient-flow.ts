@@ -14,7 +14,10 @@ import { parseArgs } from "node:util";
 import { gradientFlow, initWeights, seededRandom } from "../src/index";
 import type { RnnSpec } from "../src/index";
 
+// `pnpm run <script> -- --out x` forwards the `--` itself: drop it.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === "--" ? argv.slice(1) : argv,
   options: {
     lags: { type: "string", default: "30" },
     units: { type: "string", default: "8" },

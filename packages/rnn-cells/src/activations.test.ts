@@ -23,6 +23,14 @@ describe("getActivation", () => {
     expect(getActivation("hard_sigmoid").apply(1)).toBeCloseTo(0.7, 15);
   });
 
+  it("uses tfjs's subgradients at the kinks: hard_sigmoid 0.2 at ±2.5 (inclusive clip), relu 0 at 0", () => {
+    const hs = getActivation("hard_sigmoid");
+    expect(hs.derivative(2.5, hs.apply(2.5))).toBe(0.2);
+    expect(hs.derivative(-2.5, hs.apply(-2.5))).toBe(0.2);
+    expect(hs.derivative(2.6, hs.apply(2.6))).toBe(0);
+    expect(getActivation("relu").derivative(0, 0)).toBe(0);
+  });
+
   it("rejects an unknown name with the list of known ones", () => {
     expect(() => getActivation("gelu" as ActivationName)).toThrow(
       'expected activation to be one of tanh, sigmoid, hard_sigmoid, relu, linear, got "gelu"',

@@ -25,13 +25,15 @@ const sigmoid: Activation = {
   derivative: (_x, y) => y * (1 - y),
 };
 
-// tfjs and Keras 2: hard_sigmoid(x) = clip(0.2 x + 0.5, 0, 1).
+// tfjs and Keras 2: hard_sigmoid(x) = clip(0.2 x + 0.5, 0, 1). At the kinks x = ±2.5 the
+// derivative is 0.2, the subgradient tfjs's clipByValue gradient picks (its bounds are inclusive).
 const hardSigmoid: Activation = {
   name: "hard_sigmoid",
   apply: (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5)),
-  derivative: (x) => (x > -2.5 && x < 2.5 ? 0.2 : 0),
+  derivative: (x) => (x >= -2.5 && x <= 2.5 ? 0.2 : 0),
 };
 
+// At x = 0 the derivative is 0, as tfjs's relu gradient (step(x)) gives.
 const relu: Activation = {
   name: "relu",
   apply: (x) => (x > 0 ? x : 0),
