@@ -1,4 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
+import type * as NodeFs from "node:fs";
+import type * as NodeModule from "node:module";
+import type * as NodePath from "node:path";
 import { BackendsError } from "./backends-error";
 import { registerKernels as registerOurKernels } from "./register-kernels";
 
@@ -201,6 +204,28 @@ function failureReason(what: string, warnings: string[]): string {
   return detail.length > 0 ? `${what}: ${detail.join("; ")}` : what;
 }
 
+/** Imports a Node built-in through a computed specifier, so that browser bundlers leave it alone. */
+function importNodeBuiltin(name: string): Promise<unknown> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ name);
+}
+
+/**
+ * In Node, the `dist/` folder of the installed `@tensorflow/tfjs-backend-wasm` (with a trailing slash), resolved
+ * from the working directory, if its `.wasm` files are there.
+ */
+async function resolveNodeWasmDir(): Promise<string | undefined> {
+  try {
+    const { createRequire } = (await importNodeBuiltin("node:module")) as typeof NodeModule;
+    const path = (await importNodeBuiltin("node:path")) as typeof NodePath;
+    const fs = (await importNodeBuiltin("node:fs")) as typeof NodeFs;
+    const require = createRequire(path.join(process.cwd(), "package.json"));
+    const dir = path.join(path.dirname(require.resolve(`${WASM_PACKAGE}/package.json`)), "dist") + path.sep;
+    return fs.existsSync(path.join(dir, "tfjs-backend-wasm.wasm")) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function wasmBinaryFor(simd: boolean, threads: boolean): WasmBinaryName {
   if (simd && threads) return "tfjs-backend-wasm-threaded-simd.wasm";
   return simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm";
@@ -283,15 +308,20 @@ async function tryWasm(
   if (options.threads !== undefined && typeof mod.setThreadsCount === "function") mod.setThreadsCount(options.threads);
   const { ok, warnings } = await trySetBackend("wasm");
   if (!ok) {
+    // tfjs looks for the binaries next to the script holding its Emscripten glue, and refuses new paths after a
+    // failed start, so the best we can do is say where the installed binaries are.
+    const dir = options.wasmPaths === undefined && isNode() ? await resolveNodeWasmDir() : undefined;
     const hint = isNode()
-      ? ""
+      ? dir === undefined
+        ? ""
+        : ` (if tfjs was bundled away from its .wasm files, pass wasmPaths: ${JSON.stringify(dir)})`
       : " (in a bundle, copy the .wasm files from @tensorflow/tfjs-backend-wasm/dist next to your assets and pass wasmPaths)";
     return { ok: false, versions, reason: failureReason(`the wasm backend failed to initialise${hint}`, warnings) };
   }
+  const notes: string[] = [];
   const simd = (await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")) === true;
   const threadsSupported = (await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) === true;
   const threadsCount = typeof mod.getThreadsCount === "function" ? mod.getThreadsCount() : 1;
-  const notes: string[] = [];
   if (isNode() && !threadsSupported) {
     notes.push("tfjs runs the wasm backend single-threaded in Node (setThreadsCount has no effect there)");
   }
