@@ -19,6 +19,8 @@ const SPECS: RnnSpec[] = [
   { cell: "gru", units: UNITS, inputDim: F, recurrentActivation: "hard_sigmoid" },
   { cell: "gru", units: UNITS, inputDim: F, resetAfter: true },
   { cell: "lstm", units: UNITS, inputDim: F, useBias: false },
+  { cell: "gru", units: UNITS, inputDim: F, resetAfter: true, useBias: false },
+  { cell: "simpleRNN", units: UNITS, inputDim: F, useBias: false },
 ];
 const MASK = [1, 1, 0, 1, 0, 1, /* batch 1 */ 0, 1, 1, 0, 1, 1];
 const MODES: Record<string, GradientCheckOptions> = {
