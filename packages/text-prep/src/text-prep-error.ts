@@ -1,4 +1,19 @@
-/** Machine-readable reason attached to every {@link TextPrepError}. */
+/**
+ * Machine-readable reason attached to every {@link TextPrepError}.
+ *
+ * - `INVALID_ARGUMENT`: a path that is neither a file nor a folder, or a folder of the wrong shape.
+ * - `FILE_NOT_FOUND`: the path does not exist.
+ * - `NOT_GZIP`: a `.gz`/`.tgz` file that does not start with the gzip magic bytes, or has a corrupt gzip header.
+ * - `NOT_TAR`: the (decompressed) bytes are not a tar archive.
+ * - `TRUNCATED_ARCHIVE`: the archive ends in the middle (gzip stream, tar entry or missing end-of-archive block).
+ * - `UNSAFE_PATH`: an archive entry path that is absolute or contains `..` (it would escape the target folder).
+ * - `INVALID_UTF8`: a text file or archive entry that is not valid UTF-8.
+ * - `EMPTY_TEXT`: a review (file, archive entry or CSV cell) that is empty or only white space.
+ * - `MISSING_COLUMNS`: a CSV file whose header lacks the expected columns.
+ * - `MALFORMED_FILE`: any other structural problem (bad file name in a review folder, bad label, corrupt data, bad JSON).
+ * - `UNSUPPORTED_VERSION`: a saved encoder written in a format version this release cannot read.
+ * - `IO_ERROR`: the operating system refused a read or write (permissions, disk full, ...).
+ */
 export type TextPrepErrorCode =
   | "INVALID_ARGUMENT"
   | "FILE_NOT_FOUND"
@@ -10,7 +25,8 @@ export type TextPrepErrorCode =
   | "EMPTY_TEXT"
   | "MISSING_COLUMNS"
   | "MALFORMED_FILE"
-  | "UNSUPPORTED_VERSION";
+  | "UNSUPPORTED_VERSION"
+  | "IO_ERROR";
 
 /** Options of {@link TextPrepError}. */
 export interface TextPrepErrorOptions {

@@ -1,29 +1,255 @@
-/** Options of {@link tokenize}. */
+/** Options of {@link tokenize} (and of every encoder that tokenizes). */
 export interface TokenizeOptions {
   /**
-   * Lower-case the text before splitting.
+   * Lower-case the text before splitting (reserved tokens are left as they are).
    * @default false
    */
   lowercase?: boolean;
+  /**
+   * Replace HTML tags (`<br />`, `<i>`, `</a>`: anything from `<` to the next `>`)
+   * with a space before splitting. IMDb reviews contain `<br />`, which would
+   * otherwise produce the token `br`.
+   * @default false
+   */
+  stripHtml?: boolean;
+  /**
+   * Tokens kept whole wherever they occur in the text, even if they contain
+   * non-word characters (`"<unk>"`, `"C++"`). Longer tokens win over shorter
+   * ones that start at the same position; matching is case-sensitive.
+   * @default []
+   */
+  reservedTokens?: readonly string[];
 }
 
-// Python's `\W+` with re.UNICODE: anything that is not a Unicode letter,
-// a Unicode number or `_`.
-const SEPARATORS = /[^\p{L}\p{N}_]+/u;
+// Python's `\w` with re.UNICODE is `str.isalnum() or '_'`. Over all of Unicode 14
+// (Python 3.11's database) that is exactly `[\p{L}\p{N}_]`: checked code point by
+// code point against `re.match(r'\w', chr(c))`; the only differences are code
+// points that Unicode 14 had not yet assigned. Combining marks (U+0301) are not
+// word characters in either.
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
+/** @internal */
+export const UNKNOWN = 0;
+/** @internal */
+export const WORD = 1;
+/** @internal */
+export const SEPARATOR = 2;
+
+// Class of every UTF-16 code unit, filled on first sight: ASCII up front,
+// the rest lazily (a review uses a few dozen distinct non-ASCII characters).
+/** @internal */
+export const unitClass = new Uint8Array(0x10000);
+for (let c = 0; c < 0x80; c++) {
+  const isWord = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+  unitClass[c] = isWord ? WORD : SEPARATOR;
+}
+const astralClass = new Map<number, boolean>();
+
+/** Classifies (and caches) a BMP code unit that is not a surrogate. @internal */
+export function classifyUnit(code: number): number {
+  const cls = WORD_CHAR.test(String.fromCharCode(code)) ? WORD : SEPARATOR;
+  unitClass[code] = cls;
+  return cls;
+}
+
+/**
+ * Class of the surrogate at `text[i]`: `WORD` or `SEPARATOR` in the low two
+ * bits, the width in code units (1 or 2) above them. @internal
+ */
+export function surrogateClass(text: string, i: number): number {
+  const code = text.charCodeAt(i);
+  if (code <= 0xdbff && i + 1 < text.length) {
+    const low = text.charCodeAt(i + 1);
+    if (low >= 0xdc00 && low <= 0xdfff) {
+      return (isAstralWord(((code - 0xd800) << 10) + (low - 0xdc00) + 0x10000) ? WORD : SEPARATOR) | (2 << 2);
+    }
+  }
+  return SEPARATOR | (1 << 2); // lone surrogate: not a word character in Python either
+}
+
+function isAstralWord(codePoint: number): boolean {
+  let cls = astralClass.get(codePoint);
+  if (cls === undefined) {
+    cls = WORD_CHAR.test(String.fromCodePoint(codePoint));
+    astralClass.set(codePoint, cls);
+  }
+  return cls;
+}
+
+/**
+ * Calls `visit(text, start, end, hash)` for every maximal run of word
+ * characters `text.slice(start, end)`, in order; `hash` is a 32-bit FNV-1a hash
+ * of the run's UTF-16 code units (the same as {@link hashToken} of the slice).
+ * The hot loop of the package: no regular expression, no intermediate strings.
+ * @internal
+ */
+export function scanWords(text: string, visit: (text: string, start: number, end: number, hash: number) => void): void {
+  const n = text.length;
+  let start = -1;
+  let hash = 0;
+  let i = 0;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    let isWord: boolean;
+    if (code < 0xd800 || code > 0xdfff) {
+      let cls = unitClass[code] as number;
+      if (cls === UNKNOWN) cls = classifyUnit(code);
+      isWord = cls === WORD;
+    } else if (code <= 0xdbff && i + 1 < n) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        if (isAstralWord(((code - 0xd800) << 10) + (low - 0xdc00) + 0x10000)) {
+          if (start < 0) {
+            start = i;
+            hash = FNV_OFFSET;
+          }
+          hash = Math.imul(hash ^ code, FNV_PRIME);
+          hash = Math.imul(hash ^ low, FNV_PRIME);
+        } else if (start >= 0) {
+          visit(text, start, i, hash);
+          start = -1;
+        }
+        i += 2;
+        continue;
+      }
+      isWord = false; // lone surrogate: not a word character in Python either
+    } else {
+      isWord = false;
+    }
+    if (isWord) {
+      if (start < 0) {
+        start = i;
+        hash = FNV_OFFSET;
+      }
+      hash = Math.imul(hash ^ code, FNV_PRIME);
+    } else if (start >= 0) {
+      visit(text, start, i, hash);
+      start = -1;
+    }
+    i++;
+  }
+  if (start >= 0) visit(text, start, n, hash);
+}
+
+/** @internal */
+export const FNV_OFFSET = 0x811c9dc5 | 0;
+/** @internal */
+export const FNV_PRIME = 16777619;
+
+/** FNV-1a hash of a string's UTF-16 code units, as computed by {@link scanWords}. @internal */
+export function hashToken(token: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), FNV_PRIME);
+  return hash;
+}
+
+/** Calls `onToken` for every maximal run of word characters in `text`, in order. @internal */
+export function forEachWord(text: string, onToken: (token: string) => void): void {
+  scanWords(text, (source, start, end) => onToken(source.slice(start, end)));
+}
+
+const HTML_TAG = /<[^>]*>/g;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** Validated, compiled tokenizer options. @internal */
+export interface CompiledTokenizer {
+  readonly lowercase: boolean;
+  readonly stripHtml: boolean;
+  readonly reservedTokens: readonly string[];
+  /** Calls `onToken` for every token of `text` under these options. */
+  forEachToken(text: string, onToken: (token: string) => void): void;
+}
+
+/** Checks {@link TokenizeOptions} and returns a reusable tokenizer. @internal */
+export function compileTokenizer(options: TokenizeOptions = {}, where = "options"): CompiledTokenizer {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`expected ${where} to be an object, got ${options === null ? "null" : typeof options}`);
+  }
+  const lowercase = checkBoolean(options.lowercase, `${where}.lowercase`);
+  const stripHtml = checkBoolean(options.stripHtml, `${where}.stripHtml`);
+  const reserved = options.reservedTokens ?? [];
+  if (!Array.isArray(reserved)) {
+    throw new TypeError(`expected ${where}.reservedTokens to be an array of strings, got ${typeof reserved}`);
+  }
+  reserved.forEach((token: unknown, i: number) => {
+    if (typeof token !== "string" || token.length === 0) {
+      throw new TypeError(
+        `expected ${where}.reservedTokens[${i}] to be a non-empty string, got ${typeof token === "string" ? '""' : typeof token}`,
+      );
+    }
+  });
+  const reservedTokens: readonly string[] = [...new Set(reserved as string[])];
+  const reservedPattern =
+    reservedTokens.length === 0
+      ? null
+      : new RegExp(
+          `(${[...reservedTokens].sort((a, b) => b.length - a.length).map(escapeRegExp).join("|")})`,
+          "u",
+        );
+
+  const plain = (text: string, onToken: (token: string) => void): void => {
+    let source = text;
+    if (stripHtml) source = source.replace(HTML_TAG, " ");
+    if (lowercase) source = source.toLowerCase();
+    forEachWord(source, onToken);
+  };
+
+  const forEachToken =
+    reservedPattern === null
+      ? plain
+      : (text: string, onToken: (token: string) => void): void => {
+          // split() with one capture group alternates plain text and reserved tokens.
+          const parts = text.split(reservedPattern);
+          for (let i = 0; i < parts.length; i++) {
+            const part = parts[i] as string;
+            if (i % 2 === 1) onToken(part);
+            else if (part.length > 0) plain(part, onToken);
+          }
+        };
+
+  return { lowercase, stripHtml, reservedTokens, forEachToken };
+}
+
+function checkBoolean(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== "boolean") throw new TypeError(`expected ${name} to be a boolean, got ${typeof value}`);
+  return value;
+}
 
 /**
  * Splits text into tokens the way the tfds `Tokenizer` used by the chapter
- * does: on runs of characters that are not Unicode letters, numbers or `_`,
- * dropping empty strings and keeping case.
+ * does: on runs of characters that are not Unicode letters, Unicode numbers or
+ * `_` (Python's `re.split(r'\W+', text)` with empty strings dropped), keeping case.
+ *
+ * Characters are Unicode code points, as in Python: an emoji or a letter
+ * outside the Basic Multilingual Plane is one character, not two UTF-16 units.
+ *
+ * @param text - The text to split.
+ * @param options - Lower-casing, HTML tag stripping, reserved tokens.
+ * @returns The tokens, in order. Empty for text without word characters.
+ * @throws {TypeError} If `text` is not a string or an option has the wrong type.
  *
  * @example
  * tokenize("Don't panic: café 3.14 foo_bar <br />x")
  * // ["Don", "t", "panic", "café", "3", "14", "foo_bar", "br", "x"]
+ *
+ * @example
+ * tokenize("Great<br /><br />FILM", { stripHtml: true, lowercase: true })
+ * // ["great", "film"]
+ *
+ * @example
+ * tokenize("a <unk> b", { reservedTokens: ["<unk>"] })
+ * // ["a", "<unk>", "b"]
  */
 export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
   if (typeof text !== "string") {
     throw new TypeError(`expected text to be a string, got ${typeof text}`);
   }
-  const source = options.lowercase === true ? text.toLowerCase() : text;
-  return source.split(SEPARATORS).filter((token) => token.length > 0);
+  const tokens: string[] = [];
+  compileTokenizer(options).forEachToken(text, (token) => {
+    tokens.push(token);
+  });
+  return tokens;
 }

@@ -1,0 +1,137 @@
+/**
+ * Benchmark of the chapter's pipeline on the real IMDb archive, beside the
+ * Python reference (bench/tokenize_reference.py) doing the same work with
+ * `re` and `collections.Counter`:
+ *
+ *   1. read: stream the archive and decode all 49,996 reviews;
+ *   2. tokenize + count: `TokenCounter.addText` on every review;
+ *   3. build the encoder: first-seen vocabulary, `TokenTextEncoder`;
+ *   4. encode: `TokenTextEncoder.encode` on every review.
+ *
+ * Also times tokenization alone (`tokenize` on every review). Prints a table,
+ * then one line `RESULT {json}`. Timings are wall clock on a possibly shared
+ * machine: read them as such. Never fails on a time.
+ *
+ * Usage: pnpm bench:text-prep            (from the repository root)
+ *        tsx bench/tokenize.bench.ts [archive] [--skip-python]
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { TokenCounter, TokenTextEncoder, readImdb, tokenize } from "../src/index";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const skipPython = args.includes("--skip-python");
+const archive = resolve(args.find((a) => !a.startsWith("--")) ?? resolve(here, "../../../../shared/data/aclImdb-labeled.tar.gz"));
+if (!existsSync(archive)) {
+  console.error(`bench: archive not found: ${archive}`);
+  process.exit(1);
+}
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+const seconds = (from: number): number => (performance.now() - from) / 1000;
+
+async function runTs() {
+  const t0 = performance.now();
+  const texts: string[] = [];
+  let bytes = 0;
+  for await (const review of readImdb(archive)) {
+    texts.push(review.text);
+    bytes += Buffer.byteLength(review.text, "utf8");
+  }
+  const readSeconds = seconds(t0);
+
+  const t1 = performance.now();
+  const counter = new TokenCounter();
+  for (const text of texts) counter.addText(text);
+  const countSeconds = seconds(t1);
+
+  const t2 = performance.now();
+  const encoder = new TokenTextEncoder(counter.toVocabulary());
+  const vocabularySeconds = seconds(t2);
+
+  const t3 = performance.now();
+  let encodedIds = 0;
+  for (const text of texts) encodedIds += encoder.encode(text).length;
+  const encodeSeconds = seconds(t3);
+  const totalSeconds = seconds(t0);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+  // Tokenization alone (strings out), best of three passes.
+  let tokenizeSeconds = Number.POSITIVE_INFINITY;
+  for (let pass = 0; pass < 3; pass++) {
+    const t = performance.now();
+    let n = 0;
+    for (const text of texts) n += tokenize(text).length;
+    tokenizeSeconds = Math.min(tokenizeSeconds, seconds(t));
+    if (n !== counter.totalCount) throw new Error(`tokenize found ${n} tokens, the counter ${counter.totalCount}`);
+  }
+  return {
+    reviews: texts.length,
+    textMB: bytes / 1e6,
+    readSeconds,
+    countSeconds,
+    vocabularySeconds,
+    encodeSeconds,
+    totalSeconds,
+    tokenizeSeconds,
+    distinctTokens: counter.distinctCount,
+    tokens: counter.totalCount,
+    encodedIds,
+  };
+}
+
+function runPython(): Record<string, number> | null {
+  if (skipPython) return null;
+  const run = spawnSync("python3", [resolve(here, "tokenize_reference.py"), archive], { encoding: "utf8" });
+  if (run.status !== 0) {
+    console.error(`bench: the Python reference failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`);
+    return null;
+  }
+  return JSON.parse(run.stdout.trim().split("\n").pop() as string) as Record<string, number>;
+}
+
+const ts = await runTs();
+clearInterval(sampler);
+const py = runPython();
+const mbps = (s: number): number => ts.textMB / s;
+const row = (stage: string, s: number, p: number | undefined): string =>
+  `${stage.padEnd(18)} ${s.toFixed(3).padStart(8)} s ${mbps(s).toFixed(1).padStart(9)} MB/s` +
+  (p === undefined ? "" : ` | python ${p.toFixed(3).padStart(8)} s ${(ts.textMB / p).toFixed(1).padStart(7)} MB/s`);
+
+console.log(`archive: ${archive}`);
+console.log(`${ts.reviews} reviews, ${ts.textMB.toFixed(1)} MB of text, ${ts.distinctTokens} distinct / ${ts.tokens} tokens`);
+console.log(row("read + decode", ts.readSeconds, py?.["readSeconds"]));
+console.log(row("tokenize + count", ts.countSeconds, py?.["tokenizeCountSeconds"]));
+console.log(row("build encoder", ts.vocabularySeconds, py?.["vocabularySeconds"]));
+console.log(row("encode", ts.encodeSeconds, py?.["encodeSeconds"]));
+console.log(row("end to end", ts.totalSeconds, py?.["totalSeconds"]));
+console.log(row("tokenize alone", ts.tokenizeSeconds, undefined));
+if (py !== null && (py["distinctTokens"] !== ts.distinctTokens || py["tokens"] !== ts.tokens)) {
+  console.log(`WARNING: Python counts differ: ${py["distinctTokens"]} distinct / ${py["tokens"]} tokens`);
+}
+const pythonSeconds = py?.["totalSeconds"] ?? null;
+const result = {
+  totalSeconds: round(ts.totalSeconds),
+  pythonSeconds: pythonSeconds === null ? null : round(pythonSeconds),
+  speedup: pythonSeconds === null ? null : round(pythonSeconds / ts.totalSeconds),
+  tokenizeMBps: round(mbps(ts.tokenizeSeconds)),
+  countMBps: round(mbps(ts.countSeconds)),
+  encodeMBps: round(mbps(ts.encodeSeconds)),
+  readMBps: round(mbps(ts.readSeconds)),
+  distinctTokens: ts.distinctTokens,
+  tokens: ts.tokens,
+  reviews: ts.reviews,
+  peakRssMB: round(peakRss / 2 ** 20),
+  pythonPeakRssMB: py === null ? null : round(py["peakRssMB"] as number),
+};
+console.log(`RESULT ${JSON.stringify(result)}`);
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,59 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { TokenCounter, TokenTextEncoder, readImdb, type ImdbReview } from "./index";
+
+// The real archive (see ../shared/data/README.md). Expected figures come from
+// the issue and were computed with Python 3.11 over the same archive:
+// [t for t in re.split(r'\W+', text) if t], counted with collections.Counter
+// (bench/tokenize_reference.py prints the full-archive ones).
+const archive = resolve(__dirname, "../../../../shared/data/aclImdb-labeled.tar.gz");
+if (!existsSync(archive)) console.warn(`skipping the IMDb integration tests: ${archive} is absent`);
+
+describe.skipIf(!existsSync(archive))("IMDb archive (real data)", () => {
+  const reviews: ImdbReview[] = [];
+  beforeAll(async () => {
+    // Read once for every test in this file.
+    for await (const review of readImdb(archive)) reviews.push(review);
+  }, 120_000);
+
+  it("has 49,996 reviews: 24,996 positive, 25,000 negative; 24,998 per split", () => {
+    expect(reviews.length).toBe(49_996);
+    expect(reviews.filter((r) => r.label === 1).length).toBe(24_996);
+    expect(reviews.filter((r) => r.label === 0).length).toBe(25_000);
+    expect(reviews.filter((r) => r.split === "train").length).toBe(24_998);
+    expect(reviews.every((r) => (r.label === 1 ? r.rating >= 7 : r.rating <= 4))).toBe(true);
+    // The four reviews the README says are missing.
+    const paths = new Set(reviews.map((r) => r.path.replace(/^.*?(train|test)\//, "$1/")));
+    for (const missing of ["train/pos/0_9.txt", "train/pos/7_7.txt", "test/pos/0_10.txt", "test/pos/9_7.txt"]) {
+      expect(paths.has(missing)).toBe(false);
+    }
+  });
+
+  it("tokenizes exactly like Python: 130,069 distinct / 11,975,691 tokens; train 93,933 / 6,056,446", () => {
+    const all = new TokenCounter();
+    const train = new TokenCounter();
+    for (const r of reviews) {
+      all.addText(r.text);
+      if (r.split === "train") train.addText(r.text);
+    }
+    expect(all.distinctCount).toBe(130_069);
+    expect(all.totalCount).toBe(11_975_691);
+    expect(train.distinctCount).toBe(93_933);
+    expect(train.totalCount).toBe(6_056_446);
+
+    // Every review encodes with ids 1..n (no out-of-vocabulary id: the
+    // vocabulary holds every token) and decodes back to its tokens.
+    const encoder = new TokenTextEncoder(all.toVocabulary());
+    expect(encoder.vocabSize).toBe(130_071);
+    let ids = 0;
+    for (const r of reviews) {
+      const encoded = encoder.encode(r.text);
+      ids += encoded.length;
+      for (const id of encoded) if (id < 1 || id > 130_069) throw new Error(`id ${id} out of range in ${r.path}`);
+    }
+    expect(ids).toBe(11_975_691);
+    const sample = reviews[123] as ImdbReview;
+    expect(encoder.decode(encoder.encode(sample.text))).toBe(sample.text.split(/[^\p{L}\p{N}_]+/u).filter(Boolean).join(" "));
+  });
+});

@@ -1,0 +1,70 @@
+import { randomBytes } from "node:crypto";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { fsError } from "./io-errors";
+import { TextPrepError } from "./text-prep-error";
+
+/** Writes `data` to a temporary file beside `file`, then renames it into place. @internal */
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  try {
+    await writeFile(temporary, data, "utf8");
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw fsError(file, error, "write");
+  }
+}
+
+/** Reads and parses a JSON file; bad JSON is `MALFORMED_FILE` naming the file. @internal */
+export async function readJsonFile(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw fsError(file, error);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new TextPrepError("MALFORMED_FILE", `${file}: expected JSON, got unparsable text (${(error as Error).message})`, {
+      file,
+      cause: error,
+    });
+  }
+}
+
+/** Rejects `json` unless it is an object with the expected `format` and `version`. @internal */
+export function checkFormat(
+  json: unknown,
+  format: string,
+  version: number,
+  file: string | undefined,
+): Record<string, unknown> {
+  const where = file === undefined ? "" : `${file}: `;
+  const options = file === undefined ? {} : { file };
+  if (json === null || typeof json !== "object" || Array.isArray(json)) {
+    throw new TextPrepError("MALFORMED_FILE", `${where}expected a saved ${format} object, got ${json === null ? "null" : Array.isArray(json) ? "an array" : typeof json}`, options);
+  }
+  const record = json as Record<string, unknown>;
+  if (record["format"] !== format) {
+    throw new TextPrepError("MALFORMED_FILE", `${where}expected format ${JSON.stringify(format)}, got ${JSON.stringify(record["format"]) ?? "none"}`, options);
+  }
+  if (record["version"] !== version) {
+    throw new TextPrepError(
+      "UNSUPPORTED_VERSION",
+      `${where}expected ${format} version ${version}, got ${JSON.stringify(record["version"]) ?? "none"}`,
+      options,
+    );
+  }
+  return record;
+}
+
+/** A `MALFORMED_FILE` error for a bad field of a saved object. @internal */
+export function badField(file: string | undefined, field: string, expected: string, got: unknown): TextPrepError {
+  const shown = Array.isArray(got) ? "an array" : got === null ? "null" : typeof got === "string" ? JSON.stringify(got) : typeof got;
+  return new TextPrepError(
+    "MALFORMED_FILE",
+    `${file === undefined ? "" : `${file}: `}expected ${field} to be ${expected}, got ${shown}`,
+    file === undefined ? {} : { file },
+  );
+}

@@ -1,0 +1,209 @@
+import { TokenIndex } from "./token-index";
+import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "./tokenize";
+import { Vocabulary } from "./vocabulary";
+import { badField, checkFormat, readJsonFile, writeFileAtomic } from "./json-file";
+
+const FORMAT = "@recurrent/text-prep:TokenTextEncoder";
+const VERSION = 1;
+
+/** Options of {@link TokenTextEncoder}: how text is tokenized, plus the out-of-vocabulary token. */
+export interface TokenTextEncoderOptions extends TokenizeOptions {
+  /**
+   * What {@link TokenTextEncoder.decode} prints for the out-of-vocabulary id.
+   * @default "UNK"
+   */
+  oovToken?: string;
+}
+
+/** What {@link TokenTextEncoder.toJSON} returns (format version 1). */
+export interface TokenTextEncoderJson {
+  format: typeof FORMAT;
+  version: typeof VERSION;
+  vocabulary: string[];
+  oovToken: string;
+  lowercase: boolean;
+  stripHtml: boolean;
+  reservedTokens: string[];
+}
+
+/**
+ * Text to integer ids with the tfds `TokenTextEncoder` id scheme the chapter
+ * uses: 0 is padding, vocabulary tokens are 1..n in vocabulary order, every
+ * out-of-vocabulary token is n + 1, and `vocabSize` is n + 2 (the input size
+ * of an `Embedding` layer).
+ *
+ * @example
+ * const counter = new TokenCounter();
+ * for (const text of texts) counter.addText(text);
+ * const encoder = new TokenTextEncoder(counter.toVocabulary());
+ * encoder.encode("This movie was great");  // Int32Array [ids...]
+ * encoder.decode([0, 0, 12, 7]);             // padding skipped
+ * await encoder.save("encoder.json");
+ * const same = await TokenTextEncoder.load("encoder.json");
+ */
+export class TokenTextEncoder {
+  /** Padding id. */
+  static readonly PAD_ID = 0;
+  /** The vocabulary tokens; token `vocabulary[i]` has id `i + 1`. */
+  readonly vocabulary: readonly string[];
+  /** What `decode` prints for the out-of-vocabulary id. */
+  readonly oovToken: string;
+  /** The tokenizer options this encoder uses. */
+  readonly tokenizeOptions: Readonly<Required<TokenizeOptions>>;
+  private readonly index = new TokenIndex();
+  private readonly tokenizer: CompiledTokenizer;
+  private readonly plain: boolean;
+
+  /**
+   * @param vocabulary - A {@link Vocabulary} or distinct non-empty tokens in id order.
+   * @param options - Tokenizer options (see `tokenize`) and `oovToken`.
+   * @throws {TypeError} If the tokens are not distinct non-empty strings or an option has the wrong type.
+   */
+  constructor(vocabulary: Vocabulary | readonly string[], options: TokenTextEncoderOptions = {}) {
+    const tokens = vocabulary instanceof Vocabulary ? vocabulary.tokens : new Vocabulary(vocabulary).tokens;
+    this.tokenizer = compileTokenizer(options);
+    const oovToken = options.oovToken ?? "UNK";
+    if (typeof oovToken !== "string") throw new TypeError(`expected oovToken to be a string, got ${typeof oovToken}`);
+    this.oovToken = oovToken;
+    this.vocabulary = tokens;
+    for (const token of tokens) this.index.add(token);
+    const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
+    this.tokenizeOptions = Object.freeze({ lowercase, stripHtml, reservedTokens });
+    this.plain = !lowercase && !stripHtml && reservedTokens.length === 0;
+  }
+
+  /** Number of ids: vocabulary size + 2 (padding and out-of-vocabulary). */
+  get vocabSize(): number {
+    return this.vocabulary.length + 2;
+  }
+
+  /** The out-of-vocabulary id, `vocabulary.length + 1`. */
+  get oovId(): number {
+    return this.vocabulary.length + 1;
+  }
+
+  /** Id of one token (the out-of-vocabulary id if unknown). */
+  idOf(token: string): number {
+    const id = this.index.idOf(token);
+    return id < 0 ? this.oovId : id + 1;
+  }
+
+  /**
+   * Tokenizes `text` and maps each token to its id.
+   * @returns Shape `[tokens]`: ids in 1..vocabSize-1 (never 0).
+   * @throws {TypeError} If `text` is not a string.
+   */
+  encode(text: string): Int32Array {
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    const oov = this.oovId;
+    if (this.plain) return this.index.encodeWords(text, 1, oov);
+    const ids: number[] = [];
+    this.tokenizer.forEachToken(text, (token) => {
+      const id = this.index.idOf(token);
+      ids.push(id < 0 ? oov : id + 1);
+    });
+    return Int32Array.from(ids);
+  }
+
+  /**
+   * Maps already tokenized tokens to ids.
+   * @returns Shape `[tokens.length]`.
+   */
+  encodeTokens(tokens: readonly string[]): Int32Array {
+    const out = new Int32Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) out[i] = this.idOf(tokens[i] as string);
+    return out;
+  }
+
+  /**
+   * Ids to tokens; padding ids (0) are skipped wherever they are, the
+   * out-of-vocabulary id becomes `oovToken`.
+   * @param ids - Shape `[length]`, integers in `[0, vocabSize)`.
+   * @throws {RangeError} On an id that is not an integer in `[0, vocabSize)`, naming its index.
+   */
+  decodeTokens(ids: ArrayLike<number>): string[] {
+    const tokens: string[] = [];
+    const n = this.vocabulary.length;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i] as number;
+      if (!Number.isInteger(id) || id < 0 || id > n + 1) {
+        throw new RangeError(`expected ids[${i}] to be an integer in [0, ${n + 2}), got ${String(id)}`);
+      }
+      if (id === 0) continue;
+      tokens.push(id === n + 1 ? this.oovToken : (this.vocabulary[id - 1] as string));
+    }
+    return tokens;
+  }
+
+  /**
+   * Ids to text: {@link TokenTextEncoder.decodeTokens} joined with single spaces
+   * (the tokenizer dropped the original separators, so this is not the input text).
+   * @throws {RangeError} On an id that is not an integer in `[0, vocabSize)`.
+   * @example
+   * encoder.decode(encoder.encode("a b, c")); // "a b c"
+   */
+  decode(ids: ArrayLike<number>): string {
+    return this.decodeTokens(ids).join(" ");
+  }
+
+  /** A plain object (format version 1) that {@link TokenTextEncoder.fromJSON} reads back. */
+  toJSON(): TokenTextEncoderJson {
+    return {
+      format: FORMAT,
+      version: VERSION,
+      vocabulary: [...this.vocabulary],
+      oovToken: this.oovToken,
+      lowercase: this.tokenizeOptions.lowercase,
+      stripHtml: this.tokenizeOptions.stripHtml,
+      reservedTokens: [...this.tokenizeOptions.reservedTokens],
+    };
+  }
+
+  /**
+   * Rebuilds an encoder from {@link TokenTextEncoder.toJSON} output.
+   * @param json - The parsed object.
+   * @param file - Named in error messages, if the object came from a file.
+   * @throws {TextPrepError} `MALFORMED_FILE` for a wrong shape, `UNSUPPORTED_VERSION` for another format version.
+   */
+  static fromJSON(json: unknown, file?: string): TokenTextEncoder {
+    const record = checkFormat(json, FORMAT, VERSION, file);
+    const vocabulary = record["vocabulary"];
+    if (!Array.isArray(vocabulary) || !vocabulary.every((t) => typeof t === "string" && t.length > 0)) {
+      throw badField(file, "vocabulary", "an array of non-empty strings", vocabulary);
+    }
+    if (new Set(vocabulary).size !== vocabulary.length) {
+      throw badField(file, "vocabulary", "distinct tokens", "repeated tokens");
+    }
+    const oovToken = record["oovToken"];
+    if (typeof oovToken !== "string") throw badField(file, "oovToken", "a string", oovToken);
+    for (const key of ["lowercase", "stripHtml"] as const) {
+      if (typeof record[key] !== "boolean") throw badField(file, key, "a boolean", record[key]);
+    }
+    const reservedTokens = record["reservedTokens"];
+    if (!Array.isArray(reservedTokens) || !reservedTokens.every((t) => typeof t === "string" && t.length > 0)) {
+      throw badField(file, "reservedTokens", "an array of non-empty strings", reservedTokens);
+    }
+    return new TokenTextEncoder(vocabulary as string[], {
+      oovToken,
+      lowercase: record["lowercase"] as boolean,
+      stripHtml: record["stripHtml"] as boolean,
+      reservedTokens: reservedTokens as string[],
+    });
+  }
+
+  /**
+   * Writes {@link TokenTextEncoder.toJSON} to `file` (via a temporary file and a rename).
+   * @throws {TextPrepError} `IO_ERROR` if the file cannot be written.
+   */
+  async save(file: string): Promise<void> {
+    await writeFileAtomic(file, `${JSON.stringify(this.toJSON())}\n`);
+  }
+
+  /**
+   * Reads an encoder written by {@link TokenTextEncoder.save}.
+   * @throws {TextPrepError} `FILE_NOT_FOUND`, `MALFORMED_FILE` (bad JSON or shape), `UNSUPPORTED_VERSION`.
+   */
+  static async load(file: string): Promise<TokenTextEncoder> {
+    return TokenTextEncoder.fromJSON(await readJsonFile(file), file);
+  }
+}
