@@ -1,0 +1,222 @@
+/**
+ * `pnpm bench:rnn`: time per training step of the chapter's two models with stock tf.layers and with the fast
+ * layers, on the wasm and cpu backends, and PyTorch (bench/torch_reference.py) where `import torch` works.
+ * Each measurement runs in its own child process, one after another. Prints a table, then `RESULT {json}`.
+ *
+ * Options: --model sentiment|char (repeatable), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
+ * --backend wasm|cpu (repeatable), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
+ * after this many seconds, default 40), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
+ * which take minutes), --quick (first T of each model, 2 steps, 15 s budget, --skip-slow), --no-predict (skip
+ * the inference rows), --python <path> (default python3).
+ */
+import type * as tf from "@tensorflow/tfjs";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { BENCH_MODELS, stepFlops } from "./bench-models";
+import type { BenchModelName } from "./bench-models";
+
+type Impl = "stock" | "fast" | "torch";
+type Mode = "train" | "predict";
+
+interface RowSpec {
+  model: BenchModelName;
+  T: number;
+  impl: Impl;
+  backend: string;
+  mode: Mode;
+  steps: number;
+  budgetSeconds: number;
+}
+
+interface RowResult {
+  model: BenchModelName;
+  T: number;
+  impl: Impl;
+  backend: string;
+  mode: Mode;
+  msPerStep: number | null;
+  tokensPerSecond: number | null;
+  gflops: number | null;
+  stepsMeasured: number;
+  note?: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Worker: builds the model on the requested backend and times steps. Prints one JSON line. */
+async function worker(spec: RowSpec): Promise<void> {
+  const tf = await import("@tensorflow/tfjs");
+  const { initBackend } = await import("@recurrent/backends");
+  const { buildBenchModel, benchBatch, benchLoss } = await import("./bench-models");
+  await initBackend({ order: [spec.backend as "wasm" | "cpu"] });
+  tf.enableProdMode();
+  const model = buildBenchModel(spec.model, spec.T, spec.impl as "stock" | "fast");
+  const optimizer = tf.train.adam(1e-3);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const { x, y } = benchBatch(spec.model, spec.T, 42);
+  const step = (): void => {
+    if (spec.mode === "train") {
+      const loss = optimizer.minimize(() => benchLoss(spec.model, model.apply(x, { training: true }) as tf.Tensor, y), true, vars);
+      loss?.dataSync();
+      loss?.dispose();
+    } else {
+      const out = model.predict(x) as tf.Tensor;
+      out.dataSync();
+      out.dispose();
+    }
+  };
+  const times: number[] = [];
+  const started = performance.now();
+  step(); // warm-up: kernel set-up, weight upload, XNNPACK operator creation
+  const warmupMs = performance.now() - started;
+  while (times.length < spec.steps) {
+    const t0 = performance.now();
+    step();
+    times.push(performance.now() - t0);
+    if ((performance.now() - started) / 1000 > spec.budgetSeconds) break;
+  }
+  const ms = times.length > 0 ? median(times) : warmupMs;
+  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupMs, numTensors: tf.memory().numTensors })}\n`);
+}
+
+function runTorch(spec: RowSpec, python: string): { ms: number | null; steps: number; note: string } {
+  const args = [join(here, "torch_reference.py"), "--model", spec.model, "--T", String(spec.T), "--steps", String(spec.steps), "--budget", String(spec.budgetSeconds), "--mode", spec.mode];
+  const env = { ...process.env, OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? "SkylakeX" };
+  const r = spawnSync(python, args, { encoding: "utf8", env, maxBuffer: 1 << 24 });
+  if (r.error !== undefined || r.status !== 0) {
+    const why = r.error?.message ?? r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
+    return { ms: null, steps: 0, note: `torch skipped: ${why}` };
+  }
+  const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).slice(-1)[0];
+  if (line === undefined) return { ms: null, steps: 0, note: "torch printed no result" };
+  const parsed = JSON.parse(line) as { ms: number; steps: number; blas: string };
+  return { ms: parsed.ms, steps: parsed.steps, note: parsed.blas };
+}
+
+function runRow(spec: RowSpec, python: string): RowResult {
+  const tokens = BENCH_MODELS[spec.model].batch * spec.T;
+  const flops = spec.mode === "train" ? stepFlops(spec.model, spec.T) : stepFlops(spec.model, spec.T) / 3;
+  let ms: number | null = null;
+  let steps = 0;
+  let note: string | undefined;
+  if (spec.impl === "torch") {
+    ({ ms, steps, note } = runTorch(spec, python));
+  } else {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--worker", JSON.stringify(spec)], {
+      encoding: "utf8",
+      maxBuffer: 1 << 24,
+    });
+    const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).slice(-1)[0];
+    if (r.status !== 0 || line === undefined) {
+      note = `failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`;
+    } else {
+      const parsed = JSON.parse(line) as { ms: number; steps: number };
+      ms = parsed.ms;
+      steps = parsed.steps;
+    }
+  }
+  const row: RowResult = {
+    model: spec.model,
+    T: spec.T,
+    impl: spec.impl,
+    backend: spec.backend,
+    mode: spec.mode,
+    msPerStep: ms,
+    tokensPerSecond: ms === null ? null : tokens / (ms / 1000),
+    gflops: ms === null ? null : flops / (ms / 1000) / 1e9,
+    stepsMeasured: steps,
+  };
+  if (note !== undefined) row.note = note;
+  return row;
+}
+
+function fmt(v: number | null, digits = 1): string {
+  return v === null ? "—" : v.toFixed(digits);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      worker: { type: "string" },
+      model: { type: "string", multiple: true },
+      T: { type: "string", multiple: true },
+      impl: { type: "string", multiple: true },
+      backend: { type: "string", multiple: true },
+      steps: { type: "string" },
+      budget: { type: "string" },
+      "skip-slow": { type: "boolean", default: false },
+      quick: { type: "boolean", default: false },
+      "no-predict": { type: "boolean", default: false },
+      python: { type: "string", default: "python3" },
+    },
+  });
+  if (values.worker !== undefined) {
+    await worker(JSON.parse(values.worker) as RowSpec);
+    return;
+  }
+  const models = (values.model ?? ["sentiment", "char"]) as BenchModelName[];
+  for (const m of models) {
+    if (!(m in BENCH_MODELS)) throw new RangeError(`expected --model sentiment or char, got ${m}`);
+  }
+  const impls = (values.impl ?? ["stock", "fast", "torch"]) as Impl[];
+  const backends = values.backend ?? ["wasm", "cpu"];
+  const quick = values.quick;
+  const skipSlow = values["skip-slow"] || quick;
+  const steps = Number(values.steps ?? (quick ? 2 : 5));
+  const budgetSeconds = Number(values.budget ?? (quick ? 15 : 40));
+  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`expected --steps >= 1, got ${values.steps}`);
+
+  const specs: RowSpec[] = [];
+  for (const model of models) {
+    const allTimes: readonly number[] = BENCH_MODELS[model].times;
+    const times = values.T !== undefined ? values.T.map(Number) : quick ? allTimes.slice(0, 1) : allTimes;
+    for (const T of times) {
+      if (!Number.isInteger(T) || T < 1) throw new RangeError(`expected --T to be a positive integer, got ${T}`);
+      for (const mode of values["no-predict"] ? (["train"] as const) : (["train", "predict"] as const)) {
+        for (const impl of impls) {
+          const rowBackends = impl === "torch" ? ["torch"] : backends;
+          for (const backend of rowBackends) {
+            const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
+            if (skipSlow && slow) continue;
+            if (mode === "predict" && backend === "cpu" && impl === "stock" && model === "char") continue;
+            specs.push({ model, T, impl, backend, mode, steps, budgetSeconds });
+          }
+        }
+      }
+    }
+  }
+
+  const rows: RowResult[] = [];
+  console.log(`recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after 1 warm-up step`);
+  console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  note");
+  for (const spec of specs) {
+    const row = runRow(spec, values.python);
+    rows.push(row);
+    const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
+    const ratio = torch?.msPerStep != null && row.msPerStep !== null ? row.msPerStep / torch.msPerStep : null;
+    console.log(
+      `${row.model.padEnd(10)} ${String(row.T).padEnd(4)} ${row.mode.padEnd(8)} ${row.impl.padEnd(6)} ${row.backend.padEnd(8)} ${fmt(row.msPerStep).padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(10)} ${fmt(row.gflops, 2).padStart(9)} ${fmt(ratio, 2).padStart(12)}  ${row.note ?? ""}`,
+    );
+  }
+  // Ratios to torch and stock, once every row is in.
+  for (const row of rows) {
+    if (row.impl !== "fast" || row.msPerStep === null) continue;
+    const stock = rows.find((r) => r.impl === "stock" && r.backend === row.backend && r.model === row.model && r.T === row.T && r.mode === row.mode);
+    const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
+    const parts = [];
+    if (stock?.msPerStep != null) parts.push(`${(stock.msPerStep / row.msPerStep).toFixed(1)}× faster than stock`);
+    if (torch?.msPerStep != null) parts.push(`${(row.msPerStep / torch.msPerStep).toFixed(2)}× torch's time`);
+    if (parts.length > 0) console.log(`fast ${row.backend} ${row.model} T=${row.T} ${row.mode}: ${parts.join(", ")}`);
+  }
+  console.log(`RESULT ${JSON.stringify({ rows })}`);
+}
+
+await main();

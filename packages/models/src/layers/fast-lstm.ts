@@ -1,0 +1,48 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { LSTMLayerArgs } from "@tensorflow/tfjs";
+import { fastRecurrentCall } from "./fast-recurrent-call";
+import { stockLayerClass } from "./stock-layer-class";
+
+type StockInstance = ReturnType<typeof tf.layers.lstm>;
+type Kwargs = Parameters<StockInstance["call"]>[1];
+
+const Stock = stockLayerClass<LSTMLayerArgs, StockInstance>("LSTM");
+
+/**
+ * `tf.layers.lstm` with a fused implementation on the `cpu` and `wasm` backends: same constructor arguments,
+ * weights (`kernel`, `recurrent_kernel`, `bias`), class name (`"LSTM"`) and saved configuration as the stock
+ * layer, so models save and load interchangeably with stock tfjs. See {@link fastLstm}.
+ */
+export class FastLSTM extends Stock {
+  /** Same as the stock layer's, so saved models name the stock class. */
+  static override className = "LSTM";
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    return fastRecurrentCall(this, "lstm", inputs, kwargs) ?? super.call(inputs, kwargs);
+  }
+}
+
+/**
+ * Creates an LSTM layer that takes exactly the configuration of `tf.layers.lstm` and computes the same function
+ * (outputs within float32 rounding of the stock layer's), but runs whole sequences through fused kernels on the
+ * `cpu` and `wasm` backends: one matrix product for all input projections, per time step one `matMul` plus one
+ * fused gate kernel, and a custom BPTT gradient whose weight gradients are single matrix products. Masking
+ * (pre- or post-padding), `goBackwards`, `returnSequences`, `returnState` and initial states behave as in the
+ * stock layer. It falls back to the stock implementation on other backends, for stateful layers, for dropout
+ * while training, and for activations other than linear, tanh, sigmoid, hardSigmoid and relu.
+ *
+ * @param config the `tf.layers.lstm` configuration (`units` required; defaults as in tfjs: activation `tanh`,
+ *   recurrentActivation `hardSigmoid`, returnSequences `false`).
+ * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.lstm` does.
+ * @example
+ * const model = tf.sequential({
+ *   layers: [
+ *     tf.layers.embedding({ inputDim: 80, outputDim: 256, inputLength: 40 }),
+ *     fastLstm({ units: 512, returnSequences: true }),
+ *     tf.layers.dense({ units: 80 }),
+ *   ],
+ * });
+ */
+export function fastLstm(config: LSTMLayerArgs): FastLSTM {
+  return new FastLSTM(config);
+}

@@ -1,0 +1,114 @@
+import * as tf from "@tensorflow/tfjs";
+import { hasRecurrentKernels, RECURRENT_ACTIVATIONS, registerRecurrentKernels } from "@recurrent/backends";
+import type { RecurrentActivation } from "@recurrent/backends";
+import { gruSequence } from "./gru-sequence";
+import { lstmSequence } from "./lstm-sequence";
+import type { RecurrentCellType, SequenceOptions } from "./recurrent-sequence";
+import { STATE_COUNT } from "./recurrent-sequence";
+import { simpleRnnSequence } from "./simple-rnn-sequence";
+
+/** Backends on which the fused path runs; on any other backend the stock tf.layers implementation is used. */
+export const FAST_RECURRENT_BACKENDS: readonly string[] = ["cpu", "wasm"];
+
+/** The parts of a tf.layers recurrent cell the fused path reads. */
+interface CellView {
+  units: number;
+  kernel: { read(): tf.Tensor } | null;
+  recurrentKernel: { read(): tf.Tensor } | null;
+  bias: { read(): tf.Tensor } | null;
+  activation: { getClassName(): string };
+  recurrentActivation?: { getClassName(): string };
+  dropout: number;
+  recurrentDropout: number;
+}
+
+/** The parts of a tf.layers RNN layer the fused path reads. */
+interface RnnView {
+  cell: unknown;
+  returnSequences: boolean;
+  returnState: boolean;
+  goBackwards: boolean;
+  stateful: boolean;
+}
+
+type Kwargs = Record<string, unknown> | undefined | null;
+
+function asActivation(name: string | undefined): RecurrentActivation | null {
+  return name !== undefined && (RECURRENT_ACTIVATIONS as readonly string[]).includes(name)
+    ? (name as RecurrentActivation)
+    : null;
+}
+
+/**
+ * Why the fused path cannot run this call, or null when it can. Exposed for tests and for users who want to
+ * know whether they get the fast path.
+ */
+export function fastPathBlocker(layer: unknown, cellType: RecurrentCellType, kwargs: Kwargs): string | null {
+  const backend = tf.getBackend();
+  if (!FAST_RECURRENT_BACKENDS.includes(backend)) return `backend "${backend}" has no fused recurrent kernels`;
+  registerRecurrentKernels();
+  if (!hasRecurrentKernels(backend)) return `fused recurrent kernels are not registered for "${backend}"`;
+  const rnn = layer as RnnView;
+  if (rnn.stateful) return "stateful layers use the stock implementation";
+  const cell = rnn.cell as CellView;
+  const training = kwargs?.training === true;
+  if (training && (cell.dropout > 0 || cell.recurrentDropout > 0)) {
+    return "dropout during training uses the stock implementation";
+  }
+  if (asActivation(cell.activation.getClassName()) === null) {
+    return `activation "${cell.activation.getClassName()}" is not fused`;
+  }
+  if (cellType !== "simpleRnn" && asActivation(cell.recurrentActivation?.getClassName()) === null) {
+    return `recurrent activation "${cell.recurrentActivation?.getClassName() ?? "none"}" is not fused`;
+  }
+  return null;
+}
+
+/**
+ * Runs a tf.layers recurrent layer's `call` through the fused kernels. Returns null when the fused path does not
+ * apply (see {@link fastPathBlocker}); the caller then runs the stock implementation.
+ */
+export function fastRecurrentCall(
+  layer: unknown,
+  cellType: RecurrentCellType,
+  inputs: tf.Tensor | tf.Tensor[],
+  kwargs: Kwargs,
+): tf.Tensor | tf.Tensor[] | null {
+  if (fastPathBlocker(layer, cellType, kwargs) !== null) return null;
+  const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  if (x === undefined || x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
+  const rnn = layer as RnnView;
+  const cell = rnn.cell as CellView;
+  return tf.tidy(() => {
+    let initialState = (kwargs?.initialState ?? null) as tf.Tensor[] | tf.Tensor | null;
+    if (initialState !== null && !Array.isArray(initialState)) initialState = [initialState];
+    if (initialState === null && Array.isArray(inputs) && inputs.length > 1) initialState = inputs.slice(1);
+    if (initialState !== null && initialState.length !== STATE_COUNT[cellType]) {
+      throw new RangeError(
+        `expected ${STATE_COUNT[cellType]} initial state tensor(s) for a ${cellType} layer, got ${initialState.length}`,
+      );
+    }
+    let maskIn = (kwargs?.mask ?? null) as tf.Tensor | tf.Tensor[] | null;
+    if (Array.isArray(maskIn)) maskIn = maskIn[0] ?? null;
+    const [batch, time] = x.shape as [number, number, number];
+    const mask =
+      maskIn === null
+        ? null
+        : (tf.reshape(tf.cast(tf.cast(maskIn, "bool"), "float32"), [batch, time]) as tf.Tensor2D);
+    const options: SequenceOptions = {
+      units: cell.units,
+      activation: asActivation(cell.activation.getClassName())!,
+      recurrentActivation: asActivation(cell.recurrentActivation?.getClassName()) ?? "linear",
+      goBackwards: rnn.goBackwards,
+      returnSequences: rnn.returnSequences,
+    };
+    const weights = {
+      kernel: cell.kernel!.read() as tf.Tensor2D,
+      recurrentKernel: cell.recurrentKernel!.read() as tf.Tensor2D,
+      bias: cell.bias === null ? null : (cell.bias.read() as tf.Tensor1D),
+    };
+    const run = cellType === "lstm" ? lstmSequence : cellType === "gru" ? gruSequence : simpleRnnSequence;
+    const outputs = run(x as tf.Tensor3D, weights, initialState, mask, options, rnn.returnState);
+    return rnn.returnState ? outputs : outputs[0]!;
+  });
+}

@@ -1,0 +1,36 @@
+import type * as tf from "@tensorflow/tfjs";
+import type { SimpleRNNLayerArgs } from "@tensorflow/tfjs";
+import { fastRecurrentCall } from "./fast-recurrent-call";
+import { stockLayerClass } from "./stock-layer-class";
+
+type StockInstance = ReturnType<typeof tf.layers.simpleRNN>;
+type Kwargs = Parameters<StockInstance["call"]>[1];
+
+const Stock = stockLayerClass<SimpleRNNLayerArgs, StockInstance>("SimpleRNN");
+
+/**
+ * `tf.layers.simpleRNN` with a fused implementation on the `cpu` and `wasm` backends: same constructor arguments,
+ * weights (`kernel`, `recurrent_kernel`, `bias`), class name (`"SimpleRNN"`) and saved configuration as the stock
+ * layer, so models save and load interchangeably with stock tfjs. See {@link fastSimpleRnn}.
+ */
+export class FastSimpleRNN extends Stock {
+  /** Same as the stock layer's, so saved models name the stock class. */
+  static override className = "SimpleRNN";
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    return fastRecurrentCall(this, "simpleRnn", inputs, kwargs) ?? super.call(inputs, kwargs);
+  }
+}
+
+/**
+ * Creates a SimpleRNN layer with the configuration, weights and results of `tf.layers.simpleRNN`, running whole
+ * sequences through fused kernels on `cpu` and `wasm` (see {@link fastLstm}).
+ *
+ * @param config the `tf.layers.simpleRNN` configuration (`units` required; activation `tanh` by default).
+ * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.simpleRNN` does.
+ * @example
+ * const layer = fastSimpleRnn({ units: 2, returnSequences: true });
+ */
+export function fastSimpleRnn(config: SimpleRNNLayerArgs): FastSimpleRNN {
+  return new FastSimpleRNN(config);
+}
