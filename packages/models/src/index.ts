@@ -31,6 +31,7 @@ export { generateText } from "./generate-text";
 export type { GenerateTextOptions, TextCodec } from "./generate-text";
 export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./model-bundle";
 export type {
+  BundleEncoder,
   BundleFileReader,
   BundleManifest,
   DecodeBundleOptions,

@@ -31,12 +31,27 @@ export interface ModelBundleContents {
   /** A free-form kind, checked on load with `expectedKind`. */
   kind: string;
   model: tf.LayersModel;
-  /** The encoder: anything with a `vocabSize` and a `toJSON()` (`TokenTextEncoder`, `CharEncoder`). */
-  encoder: { vocabSize: number; toJSON(): unknown };
+  /**
+   * The encoder: anything with a `toJSON()` and its number of ids as `vocabSize` (`TokenTextEncoder`)
+   * or `size` (`CharEncoder`).
+   */
+  encoder: BundleEncoder;
   /** Configuration to keep beside the model (builder options, preprocessing, training options). */
   config: unknown;
   /** Evaluation figures, or `null`. */
   metrics?: unknown;
+}
+
+/** What a bundle needs from an encoder. */
+export type BundleEncoder = { toJSON(): unknown } & ({ vocabSize: number } | { size: number });
+
+/** The number of ids of an encoder (`vocabSize`, or `size`), or undefined when it has neither. */
+function encoderSize(encoder: unknown): number | undefined {
+  const e = encoder as { vocabSize?: unknown; size?: unknown } | null;
+  if (e === null || typeof e !== "object") return undefined;
+  if (typeof e.vocabSize === "number") return e.vocabSize;
+  if (typeof e.size === "number") return e.size;
+  return undefined;
 }
 
 /** A bundle read back by {@link decodeBundle}. */
@@ -73,7 +88,11 @@ export interface DecodeBundleOptions<E> {
  */
 export async function encodeBundle(contents: ModelBundleContents): Promise<Map<string, Uint8Array>> {
   const embeddingInputSize = embeddingSize(contents.model.weights.map((w) => ({ name: w.originalName, shape: w.shape as number[] })));
-  checkVocabulary(contents.encoder.vocabSize, embeddingInputSize, "save");
+  const encoderVocabSize = encoderSize(contents.encoder);
+  if (encoderVocabSize === undefined) {
+    throw new TypeError("expected an encoder with a numeric vocabSize or size, got neither");
+  }
+  checkVocabulary(encoderVocabSize, embeddingInputSize, "save");
   let artifacts: tf.io.ModelArtifacts | undefined;
   await contents.model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -96,7 +115,7 @@ export async function encodeBundle(contents: ModelBundleContents): Promise<Map<s
     formatVersion: FORMAT_VERSION,
     kind: contents.kind,
     createdAt: new Date().toISOString(),
-    encoderVocabSize: contents.encoder.vocabSize,
+    encoderVocabSize,
     embeddingInputSize,
   };
   const text = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -161,8 +180,7 @@ export async function decodeBundle<E = unknown>(
   let encoderVocabSize = manifest.encoderVocabSize;
   if (options.reviveEncoder !== undefined) {
     encoder = options.reviveEncoder(encoderJson);
-    const size = (encoder as { vocabSize?: unknown }).vocabSize;
-    if (typeof size === "number") encoderVocabSize = size;
+    encoderVocabSize = encoderSize(encoder) ?? encoderVocabSize;
   }
   checkVocabulary(encoderVocabSize, embeddingInputSize, "load");
   let weightBytes: Uint8Array;

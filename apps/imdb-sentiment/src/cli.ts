@@ -1,0 +1,438 @@
+import { existsSync } from "node:fs";
+import { readFile, rm } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { initBackend, type BackendReport } from "@recurrent/backends";
+import {
+  buildSentimentModel,
+  evaluateSentimentModel,
+  predictProbabilities,
+  trainModel,
+  ModelsError,
+  type BinaryClassificationMetrics,
+  type LayerImplementation,
+  type TrainingBatch,
+  type TrainingResult,
+} from "@recurrent/models";
+import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
+import { keepLast, TokenTextEncoder } from "@recurrent/text-prep";
+import * as tf from "@tensorflow/tfjs";
+import cliProgress from "cli-progress";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { downloadFile, OFFICIAL_IMDB_ARCHIVE } from "./download-file";
+import { buildEncoder, encodeSplit, findRepoRoot, loadImdbSplits, makeBatches, sharedArchive, toTrainingBatches } from "./imdb-data";
+import { formatSeconds, trainingProgressBar } from "./progress-bar";
+import { renderReport } from "./render-report";
+import { incompatibilities, readRunConfig, type RunConfig } from "./run-config";
+
+const KIND = "imdb-sentiment";
+
+const int = (name: string, min = 1) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected ${name} to be an integer >= ${min}, got ${value}`);
+  return n;
+};
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected ${name} > 0, got ${value}`);
+  return n;
+};
+const rate = (value: string) => {
+  const n = Number(value);
+  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a rate in [0, 1), got ${value}`);
+  return n;
+};
+
+/** Where the data comes from: --data, else ../shared/data, else the official archive (downloaded once). */
+async function resolveData(data: string | undefined, cacheDir: string | undefined): Promise<string> {
+  if (data !== undefined) {
+    if (!existsSync(data)) throw new Error(`--data ${data}: no such file or folder`);
+    return resolve(data);
+  }
+  const shared = sharedArchive(process.cwd());
+  if (shared !== null) return shared;
+  const root = findRepoRoot(process.cwd());
+  const cache = cacheDir ?? (root === null ? join(homedir(), ".cache", "recurrent") : join(root, ".cache"));
+  const destination = join(cache, "aclImdb_v1.tar.gz");
+  if (!existsSync(destination)) console.log(`downloading ${OFFICIAL_IMDB_ARCHIVE.url} to ${destination}`);
+  const bar = new cliProgress.SingleBar({ format: "download |{bar}| {percentage}% {value}/{total} bytes | ETA {eta_formatted}", noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
+  let started = false;
+  try {
+    return await downloadFile({
+      url: OFFICIAL_IMDB_ARCHIVE.url,
+      destination,
+      sha256: OFFICIAL_IMDB_ARCHIVE.sha256,
+      onProgress: (received, total) => {
+        if (!started) {
+          bar.start(total ?? OFFICIAL_IMDB_ARCHIVE.bytes, received);
+          started = true;
+        } else bar.update(received);
+      },
+    });
+  } finally {
+    if (started) bar.stop();
+  }
+}
+
+async function setUpEngine(): Promise<BackendReport> {
+  return initBackend({ log: (text) => console.log(text) });
+}
+
+interface TrainFlags {
+  data?: string;
+  cacheDir?: string;
+  runDir: string;
+  seed: number;
+  limit?: number;
+  maxTokens?: number;
+  bucket: boolean;
+  batchSize: number;
+  cell: "lstm" | "gru" | "simple-rnn";
+  bidirectional: boolean;
+  layers: number;
+  units: number;
+  embeddingDim: number;
+  denseUnits: number;
+  dropout: number;
+  mask: boolean;
+  learningRate: number;
+  clipNorm?: number;
+  epochs: number;
+  patience: number;
+  maxSteps?: number;
+  checkpointEvery: number;
+  implementation: LayerImplementation;
+  restart: boolean;
+}
+
+function runConfigOf(flags: TrainFlags): RunConfig {
+  return {
+    seed: flags.seed,
+    limit: flags.limit ?? null,
+    maxTokens: flags.maxTokens ?? null,
+    batchSize: flags.batchSize,
+    bucket: flags.bucket,
+    model: {
+      cell: flags.cell,
+      bidirectional: flags.bidirectional,
+      layers: flags.layers,
+      units: flags.units,
+      embeddingDim: flags.embeddingDim,
+      denseUnits: flags.denseUnits,
+      dropout: flags.dropout,
+      maskPadding: flags.mask,
+    },
+    learningRate: flags.learningRate,
+    clipNorm: flags.clipNorm ?? null,
+    epochs: flags.epochs,
+    patience: flags.patience,
+  };
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+async function writeOutputs(runDir: string, metrics: Record<string, unknown>): Promise<void> {
+  await writeFileAtomic(join(runDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+  const training = metrics.training as (TrainingResult & { seconds: number; msPerStep: number }) | undefined;
+  const run = metrics.run as RunConfig;
+  const data = metrics.data as Record<string, unknown>;
+  const engine = metrics.engine as { engine?: string } | undefined;
+  const html = renderReport({
+    title: `IMDb sentiment: ${run.model.bidirectional ? "bidirectional " : ""}${run.model.cell} ${run.model.units}`,
+    facts: {
+      data: String(data.source),
+      "reviews (train / validation / test)": `${String(data.train)} / ${String(data.validation)} / ${String(data.test)}`,
+      "vocabulary size": Number(data.vocabSize),
+      "max tokens": run.maxTokens ?? "full length",
+      bucketing: run.bucket,
+      "batch size": run.batchSize,
+      "learning rate": run.learningRate,
+      "clip norm": run.clipNorm ?? "none",
+      masking: run.model.maskPadding,
+      seed: run.seed,
+      engine: engine?.engine ?? "?",
+      "training steps": training?.steps ?? 0,
+      "training wall time": training === undefined ? "" : formatSeconds(training.seconds),
+      "ms per step": training?.msPerStep === undefined ? "" : Math.round(training.msPerStep),
+      "stopped because": training?.stopReason ?? "",
+      "test evaluation wall time": metrics.evaluateSeconds === undefined ? "not yet" : formatSeconds(Number(metrics.evaluateSeconds)),
+    },
+    history: training?.history ?? [],
+    bestEpoch: training?.bestEpoch ?? null,
+    test: (metrics.test as BinaryClassificationMetrics | undefined) ?? null,
+  });
+  await writeFileAtomic(join(runDir, "report.html"), html);
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  const runDir = resolve(flags.runDir);
+  const wanted = runConfigOf(flags);
+  if (flags.restart) {
+    for (const f of ["checkpoint.bin", "run.json", "metrics.json", "report.html", "bundle"]) await rm(join(runDir, f), { recursive: true, force: true });
+  }
+  const saved = await readRunConfig(runDir);
+  if (saved !== null) {
+    const problems = incompatibilities(saved, wanted);
+    if (problems.length > 0) {
+      throw new Error(
+        `cannot resume ${runDir}: it was started with other options:\n  ${problems.join("\n  ")}\n` +
+          "Use another --run-dir, or --restart to discard it.",
+      );
+    }
+  }
+  await writeFileAtomic(join(runDir, "run.json"), `${JSON.stringify(wanted, null, 2)}\n`);
+  const engine = await setUpEngine();
+  const source = await resolveData(flags.data, flags.cacheDir);
+
+  let t = performance.now();
+  console.log(`reading ${source}`);
+  const splits = await loadImdbSplits(source, { seed: wanted.seed, limit: wanted.limit ?? undefined });
+  const encoder = buildEncoder(splits.train);
+  const trainSet = encodeSplit(encoder, splits.train, wanted.maxTokens);
+  const validationSet = encodeSplit(encoder, splits.validation, wanted.maxTokens);
+  const batching = { batchSize: wanted.batchSize, bucket: wanted.bucket };
+  const firstEpoch = makeBatches(trainSet, batching, wanted.seed);
+  const dataSeconds = (performance.now() - t) / 1000;
+  console.log(
+    `${splits.total} reviews read; train ${splits.train.length}, validation ${splits.validation.length}, test ${splits.test.length}; ` +
+      `vocabulary ${encoder.vocabulary.length} tokens (vocabSize ${encoder.vocabSize}); ${firstEpoch.length} batches per epoch, ` +
+      `${(100 * firstEpoch.paddingFraction).toFixed(1)} % padding; ${dataSeconds.toFixed(1)} s`,
+  );
+
+  const model = buildSentimentModel({ vocabSize: encoder.vocabSize, ...wanted.model, seed: wanted.seed, implementation: flags.implementation });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const bar = trainingProgressBar();
+  t = performance.now();
+  let result: TrainingResult;
+  try {
+    result = await trainModel(model, {
+      task: "binary-classification",
+      // bucketed batches are reshuffled each epoch; plain padded batches keep the chapter's fixed order
+      train: (epoch) => toTrainingBatches(makeBatches(trainSet, batching, wanted.seed + epoch)),
+      validation: () => toTrainingBatches(makeBatches(validationSet, batching, undefined)),
+      epochs: wanted.epochs,
+      optimizer: tf.train.adam(wanted.learningRate),
+      ...(wanted.clipNorm === null ? {} : { clipNorm: wanted.clipNorm }),
+      earlyStopping: { monitor: "val_loss", patience: wanted.patience, restoreBestWeights: true },
+      checkpoint: new FileCheckpointStore(join(runDir, "checkpoint.bin")),
+      checkpointEverySteps: flags.checkpointEvery,
+      ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
+      batchesPerEpoch: firstEpoch.length,
+      signal: controller.signal,
+      onProgress: (p) => bar.update(p),
+      onEpochEnd: (r) => {
+        bar.stop();
+        console.log(
+          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} accuracy ${r.accuracy.toFixed(4)} | validation loss ${r.valLoss?.toFixed(4)} accuracy ${r.valAccuracy?.toFixed(4)} | ${formatSeconds(r.seconds)}`,
+        );
+      },
+    });
+  } catch (error) {
+    bar.stop();
+    if (error instanceof ModelsError && error.code === "ABORTED") {
+      console.error(`\ninterrupted: checkpoint saved in ${runDir}; run the same command again to resume`);
+      process.exitCode = 130;
+      return;
+    }
+    throw error;
+  } finally {
+    bar.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  const trainSeconds = (performance.now() - t) / 1000;
+  const previous = await readJson(join(runDir, "metrics.json"));
+  const previousTraining = previous.training as { seconds?: number; steps?: number } | undefined;
+  // wall time summed over resumed sessions
+  const sessionSteps = result.steps - (result.resumed ? (previousTraining?.steps ?? 0) : 0);
+  const totalSeconds = (result.resumed ? (previousTraining?.seconds ?? 0) : 0) + trainSeconds;
+  console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(trainSeconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * trainSeconds) / sessionSteps)} ms/step` : ""}`);
+
+  t = performance.now();
+  const validation = await evaluateSentimentModel(model, toTrainingBatches(makeBatches(validationSet, batching, undefined)));
+  console.log(`validation (kept weights): accuracy ${validation.accuracy.toFixed(4)}, loss ${validation.loss.toFixed(4)}, ${formatSeconds((performance.now() - t) / 1000)}`);
+  const metrics = {
+    run: wanted,
+    data: {
+      source,
+      reviews: splits.total,
+      train: splits.train.length,
+      validation: splits.validation.length,
+      test: splits.test.length,
+      vocabSize: encoder.vocabSize,
+      trainTokens: trainSet.tokens,
+      paddingFraction: firstEpoch.paddingFraction,
+      dataSeconds,
+    },
+    engine: { engine: engine.engine, versions: engine.versions, implementation: flags.implementation },
+    training: { ...result, seconds: totalSeconds, msPerStep: sessionSteps > 0 ? (1000 * trainSeconds) / sessionSteps : previous.training === undefined ? null : (previous.training as { msPerStep: number }).msPerStep },
+    validation,
+  };
+  await saveBundle(join(runDir, "bundle"), { kind: KIND, model, encoder, config: { run: wanted, implementation: flags.implementation }, metrics: { validation } });
+  await writeOutputs(runDir, metrics);
+  console.log(`saved ${join(runDir, "bundle")}, ${join(runDir, "metrics.json")}, ${join(runDir, "report.html")}`);
+  model.dispose();
+}
+
+interface BundleConfig {
+  run: RunConfig;
+  implementation: LayerImplementation;
+}
+
+async function evaluate(flags: { data?: string; cacheDir?: string; runDir: string }): Promise<void> {
+  const runDir = resolve(flags.runDir);
+  const engine = await setUpEngine();
+  const bundle = await loadBundle(join(runDir, "bundle"), { reviveEncoder: (json) => TokenTextEncoder.fromJSON(json), expectedKind: KIND });
+  const { run } = bundle.config as BundleConfig;
+  const source = await resolveData(flags.data, flags.cacheDir);
+  let t = performance.now();
+  const splits = await loadImdbSplits(source, { seed: run.seed, limit: run.limit ?? undefined });
+  const testSet = encodeSplit(bundle.encoder, splits.test, run.maxTokens);
+  const batches = makeBatches(testSet, { batchSize: run.batchSize, bucket: run.bucket }, undefined);
+  console.log(`test split: ${splits.test.length} reviews, ${batches.length} batches (data ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+  const bar = new cliProgress.SingleBar({ format: "evaluate |{bar}| {value}/{total} batches | ETA {eta_formatted}", noTTYOutput: true, notTTYSchedule: 15_000 }, cliProgress.Presets.shades_classic);
+  bar.start(batches.length, 0);
+  t = performance.now();
+  function* counted(): Generator<TrainingBatch> {
+    for (const b of toTrainingBatches(batches)) {
+      yield b;
+      bar.increment();
+    }
+  }
+  const test = await evaluateSentimentModel(bundle.model, counted());
+  bar.stop();
+  const evaluateSeconds = (performance.now() - t) / 1000;
+  const c = test.confusionMatrix;
+  console.log(
+    `test: accuracy ${(100 * test.accuracy).toFixed(2)} %, loss ${test.loss.toFixed(4)}, precision ${test.precision.toFixed(4)}, recall ${test.recall.toFixed(4)}, ` +
+      `F1 ${test.f1.toFixed(4)}, ROC AUC ${test.rocAuc?.toFixed(4) ?? "n/a"}; TP ${c.truePositives} FP ${c.falsePositives} TN ${c.trueNegatives} FN ${c.falseNegatives}; ${formatSeconds(evaluateSeconds)}`,
+  );
+  const metrics = await readJson(join(runDir, "metrics.json"));
+  metrics.run ??= run;
+  metrics.data ??= { source };
+  metrics.engine ??= { engine: engine.engine };
+  metrics.test = test;
+  metrics.evaluateSeconds = evaluateSeconds;
+  metrics.evaluatedWith = { engine: engine.engine, source };
+  await writeOutputs(runDir, metrics);
+  console.log(`updated ${join(runDir, "metrics.json")} and ${join(runDir, "report.html")}`);
+  bundle.model.dispose();
+}
+
+async function predict(texts: string[], flags: { runDir: string }): Promise<void> {
+  await initBackend({ log: false });
+  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), { reviveEncoder: (json) => TokenTextEncoder.fromJSON(json), expectedKind: KIND });
+  const { run } = bundle.config as BundleConfig;
+  let inputs = texts;
+  if (inputs.length === 0) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    inputs = Buffer.concat(chunks)
+      .toString("utf8")
+      .split("\n")
+      .filter((line) => line.trim().length > 0);
+  }
+  if (inputs.length === 0) throw new Error("expected review texts as arguments or lines on standard input, got none");
+  for (const text of inputs) {
+    let ids = bundle.encoder.encode(text);
+    if (ids.length === 0) ids = Int32Array.of(bundle.encoder.oovId);
+    if (run.maxTokens !== null) ids = keepLast(ids, run.maxTokens);
+    const [p] = predictProbabilities(bundle.model, { inputs: ids, batchSize: 1, timeSteps: ids.length });
+    const probability = p as number;
+    const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
+    console.log(`${probability.toFixed(4)}\t${probability >= 0.5 ? "positive" : "negative"}\t${shown}`);
+  }
+  bundle.model.dispose();
+}
+
+const program = new Command()
+  .name("imdb-sentiment")
+  .description("Train, evaluate and use the chapter's IMDb review sentiment model (Embedding + Bidirectional LSTM).")
+  .showHelpAfterError();
+
+const dataOption = () => new Option("--data <archive|folder>", "IMDb data: aclImdb_v1.tar.gz, aclImdb-labeled.tar.gz or an extracted folder (default: ../shared/data, else download the official archive)");
+const cacheOption = () => new Option("--cache-dir <dir>", "where the official archive is downloaded (default: <repo>/.cache)");
+const runDirOption = () => new Option("--run-dir <dir>", "run folder: checkpoint, bundle, metrics.json, report.html").default("runs/imdb");
+
+program
+  .command("train")
+  .description("train (resuming the run folder's checkpoint when there is one), then save the bundle, metrics and report")
+  .addOption(dataOption())
+  .addOption(cacheOption())
+  .addOption(runDirOption())
+  .option("--seed <n>", "shuffle and initialization seed", int("seed", 0), 1)
+  .option("--limit <n>", "use only the first N shuffled reviews (smoke runs); split 50/40/10 like the full set", int("limit", 10))
+  .option("--max-tokens <n>", "keep only the last N tokens of each review (the chapter's max_seq_length = 100)", int("max-tokens"))
+  .option("--bucket", "batch reviews of similar length together (less padding; batches reshuffled each epoch)", false)
+  .option("--batch-size <n>", "batch size", int("batch-size"), 32)
+  .addOption(new Option("--cell <type>", "recurrent cell").choices(["lstm", "gru", "simple-rnn"]).default("lstm"))
+  .option("--no-bidirectional", "unidirectional recurrent layers")
+  .option("--layers <n>", "stacked recurrent layers", int("layers"), 1)
+  .option("--units <n>", "units per recurrent layer and direction", int("units"), 64)
+  .option("--embedding-dim <n>", "embedding width", int("embedding-dim"), 20)
+  .option("--dense-units <n>", "units of the hidden Dense layer", int("dense-units"), 64)
+  .option("--dropout <rate>", "dropout before the recurrent and hidden Dense layers", rate, 0)
+  .option("--mask", "mask padding (the chapter does not)", false)
+  .option("--learning-rate <lr>", "Adam learning rate", positive("learning-rate"), 1e-3)
+  .option("--clip-norm <n>", "clip gradients to this global norm", positive("clip-norm"))
+  .option("--epochs <n>", "maximum epochs", int("epochs"), 10)
+  .option("--patience <n>", "early stopping: epochs without a better validation loss", int("patience"), 2)
+  .option("--max-steps <n>", "stop after N optimizer steps in total (smoke runs; run again with a larger N to continue)", int("max-steps"))
+  .option("--checkpoint-every <n>", "also checkpoint every N steps within an epoch", int("checkpoint-every"), 100)
+  .addOption(new Option("--implementation <impl>", "recurrent layers: fast (fused kernels) or stock tf.layers").choices(["fast", "stock"]).default("fast"))
+  .option("--restart", "discard the run folder's checkpoint and start over", false)
+  .action((flags: TrainFlags) => train(flags));
+
+program
+  .command("evaluate")
+  .description("evaluate the run folder's bundle on the test split; write metrics.json and report.html")
+  .addOption(dataOption())
+  .addOption(cacheOption())
+  .addOption(runDirOption())
+  .action((flags: { data?: string; cacheDir?: string; runDir: string }) => evaluate(flags));
+
+program
+  .command("predict")
+  .description("classify reviews given as arguments, or one per line on standard input")
+  .argument("[texts...]", "review texts")
+  .addOption(runDirOption())
+  .action((texts: string[], flags: { runDir: string }) => predict(texts, flags));
+
+program
+  .command("download")
+  .description("download (or resume downloading) the official aclImdb_v1.tar.gz and check its SHA-256")
+  .addOption(cacheOption())
+  .action(async (flags: { cacheDir?: string }) => {
+    const root = findRepoRoot(process.cwd());
+    const cache = flags.cacheDir ?? (root === null ? join(homedir(), ".cache", "recurrent") : join(root, ".cache"));
+    const bar = new cliProgress.SingleBar({ format: "download |{bar}| {percentage}% {value}/{total} bytes | ETA {eta_formatted}", noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
+    let started = false;
+    const path = await downloadFile({
+      url: OFFICIAL_IMDB_ARCHIVE.url,
+      destination: join(cache, "aclImdb_v1.tar.gz"),
+      sha256: OFFICIAL_IMDB_ARCHIVE.sha256,
+      onProgress: (received, total) => {
+        if (!started) {
+          bar.start(total ?? OFFICIAL_IMDB_ARCHIVE.bytes, received);
+          started = true;
+        } else bar.update(received);
+      },
+    }).finally(() => started && bar.stop());
+    console.log(`verified ${path}`);
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`imdb-sentiment: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.DEBUG !== undefined && error instanceof Error) console.error(error.stack);
+  process.exitCode = 1;
+});
+

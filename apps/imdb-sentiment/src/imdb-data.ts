@@ -1,0 +1,122 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { TrainingBatch } from "@recurrent/models";
+import {
+  bucketedBatches,
+  buildVocabulary,
+  keepLast,
+  paddedBatches,
+  readImdb,
+  shuffle,
+  tokenize,
+  TokenTextEncoder,
+  type LabeledPaddedBatch,
+  type PaddedBatches,
+} from "@recurrent/text-prep";
+
+/** One review with its label. */
+export interface LabeledText {
+  text: string;
+  label: 0 | 1;
+}
+
+/** The chapter's three splits. */
+export interface ImdbSplits {
+  train: LabeledText[];
+  validation: LabeledText[];
+  test: LabeledText[];
+  /** Reviews read (before `limit`). */
+  total: number;
+}
+
+/**
+ * Reads every labelled review (train and test halves of the archive or
+ * folder), orders them by path so that the official and our archive give the
+ * same order, shuffles them with `seed`, keeps the first `limit` when given,
+ * and splits them as the chapter does: the first half for test (25,000),
+ * then 40 % for training (20,000) and the rest for validation (5,000; 4,996
+ * with our archive, which lacks four reviews).
+ */
+export async function loadImdbSplits(source: string, options: { seed: number; limit?: number | undefined }): Promise<ImdbSplits> {
+  const reviews: (LabeledText & { path: string })[] = [];
+  for await (const r of readImdb(source)) reviews.push({ text: r.text, label: r.label, path: r.path.replace(/^.*?(train|test)\//, "$1/") });
+  reviews.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  let shuffled = shuffle(reviews, options.seed);
+  if (options.limit !== undefined) shuffled = shuffled.slice(0, options.limit);
+  const n = shuffled.length;
+  // the chapter's 25,000 / 20,000 / 5,000 of 50,000
+  const testSize = Math.round(n / 2);
+  const trainSize = Math.round(n * 0.4);
+  const strip = (r: LabeledText & { path: string }): LabeledText => ({ text: r.text, label: r.label });
+  return {
+    test: shuffled.slice(0, testSize).map(strip),
+    train: shuffled.slice(testSize, testSize + trainSize).map(strip),
+    validation: shuffled.slice(testSize + trainSize).map(strip),
+    total: reviews.length,
+  };
+}
+
+/** The chapter's encoder: tfds tokenizer, vocabulary of the training reviews in first-seen order. */
+export function buildEncoder(train: readonly LabeledText[]): TokenTextEncoder {
+  const vocabulary = buildVocabulary(
+    train.map((r) => tokenize(r.text)),
+    { order: "first-seen" },
+  );
+  return new TokenTextEncoder(vocabulary);
+}
+
+/** Encoded sequences (optionally the last `maxTokens` ids only) and labels. */
+export interface EncodedSplit {
+  sequences: Int32Array[];
+  labels: Float32Array;
+  tokens: number;
+}
+
+export function encodeSplit(encoder: TokenTextEncoder, reviews: readonly LabeledText[], maxTokens: number | null): EncodedSplit {
+  let tokens = 0;
+  const sequences = reviews.map((r) => {
+    let ids = encoder.encode(r.text);
+    if (ids.length === 0) ids = Int32Array.of(encoder.oovId); // an empty review still needs one step
+    if (maxTokens !== null) ids = keepLast(ids, maxTokens);
+    tokens += ids.length;
+    return ids;
+  });
+  return { sequences, labels: Float32Array.from(reviews, (r) => r.label), tokens };
+}
+
+/** How batches are cut. */
+export interface BatchingOptions {
+  batchSize: number;
+  /** Group reviews of similar length (sorted by length, batches shuffled per epoch). */
+  bucket: boolean;
+}
+
+/** Batches of one pass, as `@recurrent/models` takes them. */
+export function makeBatches(split: EncodedSplit, options: BatchingOptions, seed: number | undefined): PaddedBatches<LabeledPaddedBatch> {
+  return options.bucket
+    ? bucketedBatches(split.sequences, { batchSize: options.batchSize, labels: split.labels, ...(seed === undefined ? {} : { seed }) })
+    : paddedBatches(split.sequences, { batchSize: options.batchSize, labels: split.labels });
+}
+
+export function* toTrainingBatches(batches: Iterable<LabeledPaddedBatch>): Generator<TrainingBatch> {
+  for (const b of batches) yield { inputs: b.data, batchSize: b.shape[0], timeSteps: b.shape[1], targets: b.labels };
+}
+
+/** The repository root (the folder with pnpm-workspace.yaml) above `from`, or null. */
+export function findRepoRoot(from: string): string | null {
+  let dir = resolve(from);
+  while (true) {
+    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
+/** `<repo>/../shared/data/aclImdb-labeled.tar.gz` when it exists. */
+export function sharedArchive(from: string): string | null {
+  const root = findRepoRoot(from);
+  if (root === null) return null;
+  const path = join(root, "..", "shared", "data", "aclImdb-labeled.tar.gz");
+  return existsSync(path) ? path : null;
+}
