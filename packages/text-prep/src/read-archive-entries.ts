@@ -3,7 +3,7 @@ import { createReadStream } from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { extract as createExtract } from "tar-stream";
+import { extract as createExtract, type Headers } from "tar-stream";
 import { fsError } from "./io-errors";
 import { TextPrepError } from "./text-prep-error";
 
@@ -16,6 +16,7 @@ export interface ArchiveEntry {
 }
 
 const BLOCK = 512;
+const QUEUE_LIMIT = 64;
 
 /** Keeps the last 512 bytes that went through, to check the end-of-archive block. */
 class TailKeeper extends Transform {
@@ -139,32 +140,88 @@ export async function* readArchiveEntries(file: string): AsyncGenerator<ArchiveE
     });
   };
 
-  let finished = false;
-  try {
+  // Entries are collected from tar-stream's "entry" events into a small queue
+  // (cheaper than one async iterator per entry); holding back tar-stream's
+  // `next` callback when the queue is full gives backpressure.
+  const queue: ArchiveEntry[] = [];
+  // Assigned in callbacks: typed through a box so control-flow narrowing stays honest.
+  const state: { held: (() => void) | null; failure: TextPrepError | null } = { held: null, failure: null };
+  let ended = false;
+  let wake: (() => void) | null = null;
+  const notify = (): void => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const fail = (error: TextPrepError): void => {
+    state.failure ??= error;
+    notify();
+  };
+  extract.on("entry", (header: Headers, stream: NodeJS.ReadableStream, next: () => void) => {
+    const { name, type } = header;
+    entries++;
+    stream.on("error", () => {}); // reported through the pipeline
     try {
-      for await (const entry of extract) {
-        const { name, type } = entry.header;
-        entries++;
-        checkEntryPath(name, file);
-        const chunks: Buffer[] = [];
-        for await (const chunk of entry) chunks.push(chunk as Buffer);
-        lastName = name;
-        if (type === "directory") continue;
-        if (type !== "file" && type !== "contiguous-file") {
-          throw new TextPrepError(
+      checkEntryPath(name, file);
+    } catch (error) {
+      fail(error as TextPrepError);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.on("end", () => {
+      lastName = name;
+      if (type === "directory") {
+        next();
+        return;
+      }
+      if (type !== "file" && type !== "contiguous-file") {
+        fail(
+          new TextPrepError(
             "MALFORMED_FILE",
             `${file}: archive entry "${name}" is a ${type ?? "unknown"} entry, expected regular files and folders only`,
             { file },
-          );
-        }
-        yield { name, data: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) };
+          ),
+        );
+        return;
       }
-    } catch (error) {
-      if (error instanceof TextPrepError) throw error;
-      const stageError = await done;
-      throw classify(stageError ?? error);
+      queue.push({ name, data: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });
+      notify();
+      if (queue.length < QUEUE_LIMIT) next();
+      else state.held = next;
+    });
+  });
+  const settled = done.then((error) => {
+    ended = true;
+    notify();
+    return error;
+  });
+
+  let finished = false;
+  try {
+    let head = 0;
+    for (;;) {
+      while (head < queue.length && state.failure === null) {
+        const entry = queue[head] as ArchiveEntry;
+        queue[head++] = undefined as unknown as ArchiveEntry;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+        }
+        const resume = state.held;
+        if (resume !== null && queue.length - head < QUEUE_LIMIT / 2) {
+          state.held = null;
+          resume();
+        }
+        yield entry;
+      }
+      if (state.failure !== null) throw state.failure;
+      if (ended) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
     }
-    const stageError = await done;
+    const stageError = await settled;
     if (stageError !== null) throw classify(stageError);
     if (tail.bytes === 0) {
       throw new TextPrepError("NOT_TAR", `${file}: expected a tar archive, got no data`, { file });

@@ -136,7 +136,7 @@ export function readImdbCsv(file: string, options: ReadImdbCsvOptions = {}): Asy
         }
         row++;
         const text = record[textIndex] as string;
-        if (text.trim().length === 0) {
+        if (!/\S/.test(text)) {
           throw new TextPrepError("EMPTY_TEXT", `${file}: expected review text, got an empty review in row ${row}`, { file });
         }
         const rawLabel = (record[labelIndex] as string).trim();

@@ -76,6 +76,20 @@ describe("readImdb on archives", () => {
     expect((await collect(readImdb(file))).length).toBe(4);
   });
 
+  it("stops cleanly when the consumer breaks out early", async () => {
+    const file = join(dir, "many.tar.gz");
+    const many = Array.from({ length: 300 }, (_, i): FixtureEntry => ({ name: `aclImdb/train/neg/${i}_2.txt`, data: `review ${i} `.repeat(50) }));
+    await writeArchive(file, many);
+    let seen = 0;
+    for await (const review of readImdb(file)) {
+      expect(review.id).toBe(seen);
+      if (++seen === 5) break;
+    }
+    expect(seen).toBe(5);
+    // And a full read afterwards still sees everything (backpressure does not lose entries).
+    expect((await collect(readImdb(file))).map((r) => r.id)).toEqual(many.map((_, i) => i));
+  });
+
   it("FILE_NOT_FOUND for a missing path", async () => {
     const e = await failure(readImdb(join(dir, "nope.tar.gz")));
     expect(e.code).toBe("FILE_NOT_FOUND");
