@@ -75,79 +75,72 @@ function isAstralWord(codePoint: number): boolean {
   return cls;
 }
 
-/**
- * Calls `visit(text, start, end, hash)` for every maximal run of word
- * characters `text.slice(start, end)`, in order; `hash` is a 32-bit FNV-1a hash
- * of the run's UTF-16 code units (the same as {@link hashToken} of the slice).
- * The hot loop of the package: no regular expression, no intermediate strings.
- * @internal
- */
-export function scanWords(text: string, visit: (text: string, start: number, end: number, hash: number) => void): void {
-  const n = text.length;
-  let start = -1;
-  let hash = 0;
-  let i = 0;
-  while (i < n) {
-    const code = text.charCodeAt(i);
-    let isWord: boolean;
-    if (code < 0xd800 || code > 0xdfff) {
-      let cls = unitClass[code] as number;
-      if (cls === UNKNOWN) cls = classifyUnit(code);
-      isWord = cls === WORD;
-    } else if (code <= 0xdbff && i + 1 < n) {
-      const low = text.charCodeAt(i + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) {
-        if (isAstralWord(((code - 0xd800) << 10) + (low - 0xdc00) + 0x10000)) {
-          if (start < 0) {
-            start = i;
-            hash = FNV_OFFSET;
-          }
-          hash = Math.imul(hash ^ code, FNV_PRIME);
-          hash = Math.imul(hash ^ low, FNV_PRIME);
-        } else if (start >= 0) {
-          visit(text, start, i, hash);
-          start = -1;
-        }
-        i += 2;
-        continue;
-      }
-      isWord = false; // lone surrogate: not a word character in Python either
-    } else {
-      isWord = false;
-    }
-    if (isWord) {
-      if (start < 0) {
-        start = i;
-        hash = FNV_OFFSET;
-      }
-      hash = Math.imul(hash ^ code, FNV_PRIME);
-    } else if (start >= 0) {
-      visit(text, start, i, hash);
-      start = -1;
-    }
-    i++;
-  }
-  if (start >= 0) visit(text, start, n, hash);
-}
-
 /** @internal */
 export const FNV_OFFSET = 0x811c9dc5 | 0;
 /** @internal */
 export const FNV_PRIME = 16777619;
 
-/** FNV-1a hash of a string's UTF-16 code units, as computed by {@link scanWords}. @internal */
+/** FNV-1a hash of a string's UTF-16 code units, as computed while scanning in `TokenIndex`. @internal */
 export function hashToken(token: string): number {
   let hash = FNV_OFFSET;
   for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), FNV_PRIME);
   return hash;
 }
 
+/**
+ * Appends every maximal run of word characters in `text` to `out`, in order.
+ * The same scan as `TokenIndex.countWords`, without hashing: the fast
+ * path of `tokenize`.
+ * @internal
+ */
+export function pushWords(text: string, out: string[]): void {
+  const n = text.length;
+  let start = -1;
+  let i = 0;
+  while (i < n) {
+    const code = text.charCodeAt(i);
+    let cls = unitClass[code] as number;
+    let width = 1;
+    if (cls === UNKNOWN) {
+      if (code >= 0xd800 && code <= 0xdfff) {
+        const packed = surrogateClass(text, i);
+        cls = packed & 3;
+        width = packed >> 2;
+      } else {
+        cls = classifyUnit(code);
+      }
+    }
+    if (cls === WORD) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(text.slice(start, i));
+      start = -1;
+    }
+    i += width;
+  }
+  if (start >= 0) out.push(text.slice(start, n));
+}
+
 /** Calls `onToken` for every maximal run of word characters in `text`, in order. @internal */
 export function forEachWord(text: string, onToken: (token: string) => void): void {
-  scanWords(text, (source, start, end) => onToken(source.slice(start, end)));
+  const tokens: string[] = [];
+  pushWords(text, tokens);
+  for (const token of tokens) onToken(token);
 }
 
 const HTML_TAG = /<[^>]*>/g;
+const DEFAULTS: TokenizeOptions = Object.freeze({});
+
+// Options that select the plain tokenizer; anything else goes through
+// compileTokenizer, which also validates.
+function isPlainOptions(options: TokenizeOptions): boolean {
+  return (
+    options !== null &&
+    typeof options === "object" &&
+    (options.lowercase === undefined || options.lowercase === false) &&
+    (options.stripHtml === undefined || options.stripHtml === false)
+  );
+}
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -243,11 +236,15 @@ function checkBoolean(value: unknown, name: string): boolean {
  * tokenize("a <unk> b", { reservedTokens: ["<unk>"] })
  * // ["a", "<unk>", "b"]
  */
-export function tokenize(text: string, options: TokenizeOptions = {}): string[] {
+export function tokenize(text: string, options: TokenizeOptions = DEFAULTS): string[] {
   if (typeof text !== "string") {
     throw new TypeError(`expected text to be a string, got ${typeof text}`);
   }
   const tokens: string[] = [];
+  if (isPlainOptions(options) && options.reservedTokens === undefined) {
+    pushWords(text, tokens);
+    return tokens;
+  }
   compileTokenizer(options).forEachToken(text, (token) => {
     tokens.push(token);
   });
