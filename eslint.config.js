@@ -7,6 +7,10 @@ export default tseslint.config(
   {
     ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**", "**/coverage/**", "**/build/**"],
   },
+  {
+    // AssemblyScript sources (compiled by asc, not tsc): decorators such as @inline are not valid TypeScript.
+    ignores: ["packages/backends/assembly/**/*.ts"],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -26,3 +26,4 @@ export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/simpl
 export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/recurrent-activation";
 export type { RecurrentActivation } from "./kernels/recurrent/recurrent-activation";
 export type { FusedKernelBackend } from "./kernels/recurrent/fused-kernel";
+export { setRecurrentSimdKernels } from "./kernels/recurrent/recurrent-simd-module";

@@ -1,5 +1,7 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 import { BackendsError } from "../../backends-error";
+import type { RecurrentSimdExports } from "./recurrent-simd-module";
+import { simdKernelsFor } from "./recurrent-simd-module";
 
 /** Backends the fused recurrent kernels are written for. */
 export type FusedKernelBackend = "cpu" | "wasm";
@@ -33,6 +35,17 @@ export interface FusedKernelSpec {
   compute(
     inputs: Readonly<Record<string, Float32Array | null>>,
     outputs: Float32Array[],
+    shapes: Readonly<Record<string, readonly number[] | undefined>>,
+    attrs: NamedAttrMap,
+  ): void;
+  /**
+   * Optional WebAssembly SIMD implementation for the wasm backend, given the byte offsets of the inputs in the
+   * backend's heap (0 for an absent optional input) and of the outputs. Must compute exactly what `compute` does.
+   */
+  simd?(
+    kernels: RecurrentSimdExports,
+    inputs: Readonly<Record<string, number>>,
+    outputs: number[],
     shapes: Readonly<Record<string, readonly number[] | undefined>>,
     attrs: NamedAttrMap,
   ): void;
@@ -71,6 +84,16 @@ export function fusedKernelConfig(spec: FusedKernelSpec, backendName: FusedKerne
       // Allocate every output before taking any heap view: an allocation may grow (and so detach) the heap.
       outInfos = outShapes.map((shape) => wasm.makeOutput(shape, "float32"));
       read = (info) => wasm.typedArrayFromHeap(info);
+      const simd = spec.simd === undefined ? null : simdKernelsFor(backend);
+      if (simd !== null && spec.simd !== undefined) {
+        const offsets: Record<string, number> = {};
+        for (const key of [...spec.required, ...spec.optional]) {
+          const info = inputs[key];
+          offsets[key] = info === undefined || info === null ? 0 : read(info).byteOffset;
+        }
+        spec.simd(simd, offsets, outInfos.map((info) => read(info).byteOffset), shapes, attributes);
+        return outInfos;
+      }
     } else {
       const cpu = backend as CpuBackendInternals;
       outInfos = outShapes.map((shape) => cpu.makeTensorInfo(shape, "float32", new Float32Array(sizeOf(shape))));

@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendsError } from "../../backends-error";
 import { expectClose } from "../../expect-close";
 import { TEST_BACKENDS, useBackend } from "../../test-backends";
 import { LSTM_STEP, LSTM_STEP_GRAD } from "./lstm-step";
 import { FLUSH_TO_ZERO_BELOW } from "./recurrent-activation";
+import { setRecurrentSimdKernels, simdKernelsFor } from "./recurrent-simd-module";
 import { hasRecurrentKernels, RECURRENT_KERNEL_NAMES, registerRecurrentKernels } from "./register-recurrent-kernels";
 
 // The fused LSTM step kernels against the same step written with plain tfjs ops (forward), and against tfjs
@@ -40,11 +41,23 @@ describe("registerRecurrentKernels", () => {
   });
 });
 
-for (const backend of TEST_BACKENDS) {
-  describe(`fused LSTM step on ${backend}`, () => {
+const VARIANTS: { backend: string; simd: boolean }[] = TEST_BACKENDS.flatMap((backend: string) =>
+  backend === "wasm" ? [{ backend, simd: true }, { backend, simd: false }] : [{ backend, simd: false }],
+);
+
+for (const { backend, simd } of VARIANTS) {
+  describe(`fused LSTM step on ${backend}${backend === "wasm" ? (simd ? " (SIMD module)" : " (JavaScript)") : ""}`, () => {
     beforeAll(async () => {
       await useBackend(backend);
       registerRecurrentKernels();
+      setRecurrentSimdKernels(simd);
+      if (backend === "wasm" && simd) {
+        // the SIMD module must actually be in use, or this block would test the JavaScript path twice
+        expect(simdKernelsFor(tf.backend())).not.toBeNull();
+      }
+    });
+    afterAll(() => {
+      setRecurrentSimdKernels(true);
     });
 
     it("forward equals the tf-ops step, copies state on padded rows, and leaks nothing", () => {

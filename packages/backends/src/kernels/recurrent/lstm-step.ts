@@ -41,6 +41,14 @@ export const lstmStepSpec: FusedKernelSpec = {
       [batch, g4],
     ];
   },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, time, g4] = shapes.xw as [number, number, number];
+    const [h, c, gates] = outputs as [number, number, number];
+    kernels.lstmForward(
+      inputs.xw!, inputs.hu!, inputs.hPrev!, inputs.cPrev!, inputs.mask ?? 0, h, c, gates,
+      batch, time, g4 / 4, attrs.t as number, activationCode(attrs.activation), activationCode(attrs.recurrentActivation),
+    );
+  },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, time, g4] = shapes.xw as [number, number, number];
     const units = g4 / 4;
@@ -123,6 +131,16 @@ export const lstmStepGradSpec: FusedKernelSpec = {
       [batch, units],
       [batch, units],
     ];
+  },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, g4] = shapes.gates as [number, number];
+    const [dz, dcPrev, dhCarryPrev] = outputs as [number, number, number];
+    kernels.lstmBackward(
+      inputs.gates!, inputs.c!, inputs.cPrev!, inputs.dhRec ?? 0, inputs.dhCarry ?? 0, inputs.dOut ?? 0,
+      inputs.dcNext ?? 0, inputs.mask ?? 0, dz, dcPrev, dhCarryPrev,
+      batch, g4 / 4, shapes.dOut?.[1] ?? 0, shapes.mask?.[1] ?? 0, attrs.t as number, attrs.s as number,
+      activationCode(attrs.activation), activationCode(attrs.recurrentActivation),
+    );
   },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, g4] = shapes.gates as [number, number];

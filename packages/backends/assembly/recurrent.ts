@@ -1,0 +1,209 @@
+// Fused recurrent-cell kernels in AssemblyScript, compiled with SIMD (f32x4) to a WebAssembly module that IMPORTS
+// the tfjs wasm backend's memory: every argument named `*Ptr` is a byte offset of a float32 tensor in that heap,
+// 0 meaning "absent" for optional inputs. The module keeps no state and writes no static data (built with the
+// stub runtime, no assertions and an empty abort), so it never touches heap bytes other than its outputs.
+//
+// Semantics are exactly those of the JavaScript kernels in src/kernels/recurrent/*-step.ts (tf.layers gate
+// layouts, masking by copying the previous state, flushing |v| < 1e-30 to 0); the tests run both.
+
+const FLUSH: f32 = 1e-30;
+
+// Activation codes (ActivationCode in recurrent-activation.ts).
+const LINEAR = 0;
+const TANH = 1;
+const SIGMOID = 2;
+const HARD_SIGMOID = 3;
+const RELU = 4;
+
+/** e^x for 4 lanes: Cephes-style range reduction and degree-5 polynomial, relative error about 1e-7. */
+// @ts-ignore: decorator
+@inline function expv(x: v128): v128 {
+  x = f32x4.max(f32x4.min(x, f32x4.splat(88.0)), f32x4.splat(-87.0));
+  const k = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  const pow2 = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(k), i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2);
+}
+
+// @ts-ignore: decorator
+@inline function activate(x: v128, code: i32): v128 {
+  if (code == TANH) {
+    // tanh(x) = 1 − 2 / (e^{2x} + 1)
+    const e = expv(f32x4.add(x, x));
+    return f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
+  }
+  if (code == SIGMOID) {
+    return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expv(f32x4.neg(x))));
+  }
+  if (code == HARD_SIGMOID) {
+    const y = f32x4.add(f32x4.mul(x, f32x4.splat(0.2)), f32x4.splat(0.5));
+    return f32x4.max(f32x4.min(y, f32x4.splat(1.0)), f32x4.splat(0.0));
+  }
+  if (code == RELU) return f32x4.max(x, f32x4.splat(0.0));
+  return x;
+}
+
+/** The activation's derivative at the point whose activation is y. */
+// @ts-ignore: decorator
+@inline function derivative(y: v128, code: i32): v128 {
+  if (code == TANH) return f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y));
+  if (code == SIGMOID) return f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y));
+  if (code == HARD_SIGMOID) {
+    const inside = v128.and(f32x4.gt(y, f32x4.splat(0.0)), f32x4.lt(y, f32x4.splat(1.0)));
+    return v128.and(f32x4.splat(0.2), inside);
+  }
+  if (code == RELU) return v128.and(f32x4.splat(1.0), f32x4.gt(y, f32x4.splat(0.0)));
+  return f32x4.splat(1.0);
+}
+
+// @ts-ignore: decorator
+@inline function flush(v: v128): v128 {
+  return v128.andnot(v, f32x4.lt(f32x4.abs(v), f32x4.splat(FLUSH)));
+}
+
+// Loads and stores of 4 lanes (vec) or of one value in lane 0 (the tail of a row).
+// @ts-ignore: decorator
+@inline function ld(p: usize, vec: bool): v128 {
+  return vec ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+// @ts-ignore: decorator
+@inline function ldOpt(base: usize, offset: usize, vec: bool): v128 {
+  return base == 0 ? f32x4.splat(0.0) : ld(base + offset, vec);
+}
+// @ts-ignore: decorator
+@inline function st(p: usize, v: v128, vec: bool): void {
+  if (vec) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
+// @ts-ignore: decorator
+@inline function maskedOut(maskPtr: usize, index: usize): bool {
+  return maskPtr != 0 && load<f32>(maskPtr + (index << 2)) == 0;
+}
+
+// @ts-ignore: decorator
+@inline function lstmForwardAt(
+  xwRow: usize, huRow: usize, hPrevRow: usize, cPrevRow: usize, hRow: usize, cRow: usize, gRow: usize,
+  j: usize, units: usize, act: i32, rec: i32, vec: bool,
+): void {
+  const o4 = j << 2;
+  const u4 = units << 2;
+  const i = activate(f32x4.add(ld(xwRow + o4, vec), ld(huRow + o4, vec)), rec);
+  const f = activate(f32x4.add(ld(xwRow + u4 + o4, vec), ld(huRow + u4 + o4, vec)), rec);
+  const g = activate(f32x4.add(ld(xwRow + 2 * u4 + o4, vec), ld(huRow + 2 * u4 + o4, vec)), act);
+  const o = activate(f32x4.add(ld(xwRow + 3 * u4 + o4, vec), ld(huRow + 3 * u4 + o4, vec)), rec);
+  st(gRow + o4, i, vec);
+  st(gRow + u4 + o4, f, vec);
+  st(gRow + 2 * u4 + o4, g, vec);
+  st(gRow + 3 * u4 + o4, o, vec);
+  const c = flush(f32x4.add(f32x4.mul(f, ld(cPrevRow + o4, vec)), f32x4.mul(i, g)));
+  st(cRow + o4, c, vec);
+  st(hRow + o4, flush(f32x4.mul(o, activate(c, act))), vec);
+}
+
+/**
+ * One LSTM step (see lstmStepSpec): xw `[batch, time, 4·units]`, hu `[batch, 4·units]`, hPrev/cPrev `[batch, units]`,
+ * optional mask `[batch, time]`; writes h, c `[batch, units]` and gates `[batch, 4·units]`.
+ */
+export function lstmForward(
+  xwPtr: usize, huPtr: usize, hPrevPtr: usize, cPrevPtr: usize, maskPtr: usize,
+  hPtr: usize, cPtr: usize, gatesPtr: usize,
+  batch: i32, time: i32, units: i32, t: i32, act: i32, rec: i32,
+): void {
+  const U = <usize>units;
+  const G = U << 2;
+  const vecEnd = U & ~(<usize>3);
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const sRow = (b * U) << 2;
+    const gRow = gatesPtr + ((b * G) << 2);
+    if (maskedOut(maskPtr, b * <usize>time + <usize>t)) {
+      memory.copy(hPtr + sRow, hPrevPtr + sRow, U << 2);
+      memory.copy(cPtr + sRow, cPrevPtr + sRow, U << 2);
+      memory.fill(gRow, 0, G << 2);
+      continue;
+    }
+    const xwRow = xwPtr + (((b * <usize>time + <usize>t) * G) << 2);
+    const huRow = huPtr + ((b * G) << 2);
+    let j: usize = 0;
+    for (; j < vecEnd; j += 4) {
+      lstmForwardAt(xwRow, huRow, hPrevPtr + sRow, cPrevPtr + sRow, hPtr + sRow, cPtr + sRow, gRow, j, U, act, rec, true);
+    }
+    for (; j < U; j++) {
+      lstmForwardAt(xwRow, huRow, hPrevPtr + sRow, cPrevPtr + sRow, hPtr + sRow, cPtr + sRow, gRow, j, U, act, rec, false);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function lstmBackwardAt(
+  gRow: usize, cRow: usize, cPrevRow: usize, dhRecRow: usize, dhCarryRow: usize, dOutRow: usize, dcNextRow: usize,
+  dzRow: usize, dcPrevRow: usize, dhCarryPrevRow: usize,
+  j: usize, units: usize, act: i32, rec: i32, valid: bool, vec: bool,
+): void {
+  const o4 = j << 2;
+  const u4 = units << 2;
+  const dh = f32x4.add(f32x4.add(ldOpt(dhRecRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
+  const dcIn = ldOpt(dcNextRow, o4, vec);
+  const zero = f32x4.splat(0.0);
+  if (!valid) {
+    st(dzRow + o4, zero, vec);
+    st(dzRow + u4 + o4, zero, vec);
+    st(dzRow + 2 * u4 + o4, zero, vec);
+    st(dzRow + 3 * u4 + o4, zero, vec);
+    st(dcPrevRow + o4, dcIn, vec);
+    st(dhCarryPrevRow + o4, dh, vec);
+    return;
+  }
+  const i = ld(gRow + o4, vec);
+  const f = ld(gRow + u4 + o4, vec);
+  const g = ld(gRow + 2 * u4 + o4, vec);
+  const o = ld(gRow + 3 * u4 + o4, vec);
+  const tc = activate(ld(cRow + o4, vec), act);
+  const dc = f32x4.add(dcIn, f32x4.mul(f32x4.mul(dh, o), derivative(tc, act)));
+  st(dzRow + o4, flush(f32x4.mul(f32x4.mul(dc, g), derivative(i, rec))), vec);
+  st(dzRow + u4 + o4, flush(f32x4.mul(f32x4.mul(dc, ld(cPrevRow + o4, vec)), derivative(f, rec))), vec);
+  st(dzRow + 2 * u4 + o4, flush(f32x4.mul(f32x4.mul(dc, i), derivative(g, act))), vec);
+  st(dzRow + 3 * u4 + o4, flush(f32x4.mul(f32x4.mul(dh, tc), derivative(o, rec))), vec);
+  st(dcPrevRow + o4, flush(f32x4.mul(dc, f)), vec);
+  st(dhCarryPrevRow + o4, zero, vec);
+}
+
+/**
+ * Backward of one LSTM step (see lstmStepGradSpec). Optional inputs (pointer 0): dhRec, dhCarry, dcNext
+ * `[batch, units]`, dOut `[batch, outTime, units]` read at s, mask `[batch, maskTime]` read at t.
+ */
+export function lstmBackward(
+  gatesPtr: usize, cPtr: usize, cPrevPtr: usize, dhRecPtr: usize, dhCarryPtr: usize, dOutPtr: usize,
+  dcNextPtr: usize, maskPtr: usize, dzPtr: usize, dcPrevPtr: usize, dhCarryPrevPtr: usize,
+  batch: i32, units: i32, outTime: i32, maskTime: i32, t: i32, s: i32, act: i32, rec: i32,
+): void {
+  const U = <usize>units;
+  const G = U << 2;
+  const vecEnd = U & ~(<usize>3);
+  for (let b: usize = 0; b < <usize>batch; b++) {
+    const sRow = (b * U) << 2;
+    const gRow = (b * G) << 2;
+    const valid = !maskedOut(maskPtr, b * <usize>maskTime + <usize>t);
+    const dOutRow: usize = dOutPtr == 0 ? 0 : dOutPtr + (((b * <usize>outTime + <usize>s) * U) << 2);
+    const dhRecRow: usize = dhRecPtr == 0 ? 0 : dhRecPtr + sRow;
+    const dhCarryRow: usize = dhCarryPtr == 0 ? 0 : dhCarryPtr + sRow;
+    const dcNextRow: usize = dcNextPtr == 0 ? 0 : dcNextPtr + sRow;
+    let j: usize = 0;
+    for (; j < vecEnd; j += 4) {
+      lstmBackwardAt(gatesPtr + gRow, cPtr + sRow, cPrevPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dcNextRow,
+        dzPtr + gRow, dcPrevPtr + sRow, dhCarryPrevPtr + sRow, j, U, act, rec, valid, true);
+    }
+    for (; j < U; j++) {
+      lstmBackwardAt(gatesPtr + gRow, cPtr + sRow, cPrevPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dcNextRow,
+        dzPtr + gRow, dcPrevPtr + sRow, dhCarryPrevPtr + sRow, j, U, act, rec, valid, false);
+    }
+  }
+}
