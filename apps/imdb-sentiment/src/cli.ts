@@ -288,10 +288,14 @@ interface BundleConfig {
   implementation: LayerImplementation;
 }
 
-async function evaluate(flags: { data?: string; cacheDir?: string; runDir: string }): Promise<void> {
+async function evaluate(flags: { data?: string; cacheDir?: string; runDir: string; implementation: LayerImplementation }): Promise<void> {
   const runDir = resolve(flags.runDir);
   const engine = await setUpEngine();
-  const bundle = await loadBundle(join(runDir, "bundle"), { reviveEncoder: (json) => TokenTextEncoder.fromJSON(json), expectedKind: KIND });
+  const bundle = await loadBundle(join(runDir, "bundle"), {
+    reviveEncoder: (json) => TokenTextEncoder.fromJSON(json),
+    expectedKind: KIND,
+    implementation: flags.implementation,
+  });
   const { run } = bundle.config as BundleConfig;
   const source = await resolveData(flags.data, flags.cacheDir);
   let t = performance.now();
@@ -328,9 +332,13 @@ async function evaluate(flags: { data?: string; cacheDir?: string; runDir: strin
   bundle.model.dispose();
 }
 
-async function predict(texts: string[], flags: { runDir: string }): Promise<void> {
+async function predict(texts: string[], flags: { runDir: string; implementation: LayerImplementation }): Promise<void> {
   await initBackend({ log: false });
-  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), { reviveEncoder: (json) => TokenTextEncoder.fromJSON(json), expectedKind: KIND });
+  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
+    reviveEncoder: (json) => TokenTextEncoder.fromJSON(json),
+    expectedKind: KIND,
+    implementation: flags.implementation,
+  });
   const { run } = bundle.config as BundleConfig;
   let inputs = texts;
   if (inputs.length === 0) {
@@ -361,6 +369,8 @@ const program = new Command()
 
 const dataOption = () => new Option("--data <archive|folder>", "IMDb data: aclImdb_v1.tar.gz, aclImdb-labeled.tar.gz or an extracted folder (default: ../shared/data, else download the official archive)");
 const cacheOption = () => new Option("--cache-dir <dir>", "where the official archive is downloaded (default: <repo>/.cache)");
+const implementationOption = () =>
+  new Option("--implementation <impl>", "recurrent layers: fast (fused kernels) or stock tf.layers").choices(["fast", "stock"]).default("fast");
 const runDirOption = () => new Option("--run-dir <dir>", "run folder: checkpoint, bundle, metrics.json, report.html").default("runs/imdb");
 
 program
@@ -388,7 +398,7 @@ program
   .option("--patience <n>", "early stopping: epochs without a better validation loss", int("patience"), 2)
   .option("--max-steps <n>", "stop after N optimizer steps in total (smoke runs; run again with a larger N to continue)", int("max-steps"))
   .option("--checkpoint-every <n>", "also checkpoint every N steps within an epoch", int("checkpoint-every"), 100)
-  .addOption(new Option("--implementation <impl>", "recurrent layers: fast (fused kernels) or stock tf.layers").choices(["fast", "stock"]).default("fast"))
+  .addOption(implementationOption())
   .option("--restart", "discard the run folder's checkpoint and start over", false)
   .action((flags: TrainFlags) => train(flags));
 
@@ -398,14 +408,16 @@ program
   .addOption(dataOption())
   .addOption(cacheOption())
   .addOption(runDirOption())
-  .action((flags: { data?: string; cacheDir?: string; runDir: string }) => evaluate(flags));
+  .addOption(implementationOption())
+  .action((flags: { data?: string; cacheDir?: string; runDir: string; implementation: LayerImplementation }) => evaluate(flags));
 
 program
   .command("predict")
   .description("classify reviews given as arguments, or one per line on standard input")
   .argument("[texts...]", "review texts")
   .addOption(runDirOption())
-  .action((texts: string[], flags: { runDir: string }) => predict(texts, flags));
+  .addOption(implementationOption())
+  .action((texts: string[], flags: { runDir: string; implementation: LayerImplementation }) => predict(texts, flags));
 
 program
   .command("download")

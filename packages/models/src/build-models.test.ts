@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "./expect-close";
-import { buildCharLanguageModel, buildSentimentModel, resolveSentimentModelOptions } from "./index";
+import { buildCharLanguageModel, buildSentimentModel, FastBidirectional, FastLSTM, resolveSentimentModelOptions } from "./index";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
@@ -83,6 +83,23 @@ describe("buildSentimentModel", () => {
     expect(Math.abs(p1 - p2)).toBeLessThan(1e-6);
     gru.dispose();
     rnn.dispose();
+  });
+
+  it("uses the fast layers by default: same weights and outputs (1e-5) as the stock layers from the same seed", () => {
+    const fast = buildSentimentModel({ vocabSize: 30, units: 6, embeddingDim: 5, seed: 3, maskPadding: true });
+    const stock = buildSentimentModel({ vocabSize: 30, units: 6, embeddingDim: 5, seed: 3, maskPadding: true, implementation: "stock" });
+    expect(fast.layers[2]).toBeInstanceOf(FastBidirectional);
+    expect(stock.layers[2]).not.toBeInstanceOf(FastBidirectional);
+    expect(fast.layers[2]!.getClassName()).toBe("Bidirectional");
+    expect(JSON.stringify(fast.getConfig())).toBe(JSON.stringify(stock.getConfig()));
+    const [a, b] = tf.tidy(() => {
+      const x = tf.tensor2d([[3, 4, 5, 0, 0], [7, 1, 2, 9, 8]], [2, 5], "int32");
+      return [(fast.predict(x) as tf.Tensor).dataSync(), (stock.predict(x) as tf.Tensor).dataSync()];
+    });
+    expectClose(a, b, { atol: 1e-5 });
+    const char = buildCharLanguageModel({ vocabSize: 7, embeddingDim: 4, units: 5 });
+    expect(char.layers[2]).toBeInstanceOf(FastLSTM);
+    for (const m of [fast, stock, char]) m.dispose();
   });
 
   it("rejects invalid options with the expected and received values", () => {

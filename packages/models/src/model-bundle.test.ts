@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "./expect-close";
-import { BUNDLE_FILES, buildSentimentModel, decodeBundle, encodeBundle, ModelsError, predictProbabilities } from "./index";
+import {
+  BUNDLE_FILES,
+  buildSentimentModel,
+  decodeBundle,
+  encodeBundle,
+  FastBidirectional,
+  ModelsError,
+  predictProbabilities,
+} from "./index";
 import { loadBundle, saveBundle } from "./node/index";
 
 // a stand-in encoder with the shape TokenTextEncoder has (vocabSize, toJSON, fromJSON)
@@ -45,7 +53,16 @@ describe("model bundles", () => {
     expect(loaded.metrics).toStrictEqual({ accuracy: 0.5 });
     expect(loaded.manifest).toMatchObject({ formatVersion: 1, kind: "toy", encoderVocabSize: 8, embeddingInputSize: 8 });
     expectClose(predictProbabilities(loaded.model, batch), predictProbabilities(model, batch), { atol: 0 });
+    // fast recurrent layers by default, stock on request, same predictions (float32 rounding)
+    expect(loaded.model.layers[2]).toBeInstanceOf(FastBidirectional);
+    const stock = await decodeBundle(async (name) => files.get(name)!, { implementation: "stock" });
+    expect(stock.model.layers[2]).not.toBeInstanceOf(FastBidirectional);
+    // the serialization registry holds the stock classes again after loading
+    const registry = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [unknown, unknown]>;
+    expect(registry.Bidirectional![0]).not.toBe(FastBidirectional);
+    expectClose(predictProbabilities(stock.model, batch), predictProbabilities(model, batch), { atol: 1e-6 });
     loaded.model.dispose();
+    stock.model.dispose();
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
   });

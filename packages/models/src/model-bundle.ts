@@ -1,5 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
+import { FastBidirectional } from "./layers/fast-bidirectional";
+import { FastGRU } from "./layers/fast-gru";
+import { FastLSTM } from "./layers/fast-lstm";
+import { FastSimpleRNN } from "./layers/fast-simple-rnn";
 import { ModelsError } from "./models-error";
+import type { LayerImplementation } from "./recurrent-layer-factory";
 
 /** Files of a bundle directory. */
 export const BUNDLE_FILES = {
@@ -73,6 +78,12 @@ export interface DecodeBundleOptions<E> {
   reviveEncoder?: (json: unknown) => E;
   /** Reject a bundle of another kind. */
   expectedKind?: string;
+  /**
+   * Recurrent layers of the loaded model: `"fast"` (this package's fused layers) or `"stock"` (`tf.layers`).
+   * The saved configuration is the same either way.
+   * @default "fast"
+   */
+  implementation?: LayerImplementation;
 }
 
 /**
@@ -196,13 +207,7 @@ export async function decodeBundle<E = unknown>(
       `model bundle: expected ${BUNDLE_FILES.weights} of ${expectedBytes} bytes, got ${weightBytes.byteLength} (truncated or from another model?)`,
     );
   }
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts["modelTopology"],
-      weightSpecs: specs,
-      weightData: weightBytes.slice().buffer,
-    }),
-  );
+  const model = await instantiateModel(modelJson.modelTopology, specs, weightBytes, options.implementation ?? "fast");
   return {
     manifest,
     model,
@@ -226,6 +231,49 @@ export function httpBundleReader(baseUrl: string, fetchImpl: typeof fetch = fetc
     if (!response.ok) throw new Error(`GET ${base}${name}: HTTP ${response.status}`);
     return new Uint8Array(await response.arrayBuffer());
   };
+}
+
+const FAST_CLASSES = [FastLSTM, FastGRU, FastSimpleRNN, FastBidirectional] as unknown as SerializableClass[];
+
+type SerializableClass = { className: string; fromConfig: unknown };
+
+function withRegisteredClasses<T>(classes: SerializableClass[], run: () => T): T {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap as Record<string, unknown>;
+  const saved = classes.map((cls) => [cls.className, map[cls.className]] as const);
+  try {
+    for (const cls of classes) map[cls.className] = [cls, cls.fromConfig];
+    return run();
+  } finally {
+    for (const [name, entry] of saved) map[name] = entry;
+  }
+}
+
+/** Builds the model from its topology (with fast or stock recurrent layers) and loads the weights. */
+async function instantiateModel(
+  topology: unknown,
+  specs: tf.io.WeightsManifestEntry[],
+  weightBytes: Uint8Array,
+  implementation: LayerImplementation,
+): Promise<tf.LayersModel> {
+  let model: tf.LayersModel;
+  try {
+    // tfjs 4.22's customObjects do not reach layers nested in a model (its lookup reads
+    // _GLOBAL_CUSTOM_OBJECTS["className"]), so the fast classes, which carry the stock class names, are put
+    // in the serialization registry for the synchronous part of modelFromJSON and taken out right after.
+    const pending = withRegisteredClasses(implementation === "fast" ? FAST_CLASSES : [], () =>
+      tf.models.modelFromJSON({ modelTopology: topology as tf.io.ModelArtifacts["modelTopology"] } as never),
+    );
+    model = await pending;
+  } catch (error) {
+    throw new ModelsError("BUNDLE_MALFORMED", `model bundle: ${BUNDLE_FILES.model} does not describe a tfjs layers model`, { cause: error });
+  }
+  const named = tf.io.decodeWeights(weightBytes.slice().buffer, specs);
+  try {
+    model.loadWeights(named);
+  } finally {
+    tf.dispose(Object.values(named));
+  }
+  return model;
 }
 
 function embeddingSize(weights: { name: string; shape: number[] }[]): number {

@@ -1,4 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
+import { fastBidirectional } from "./layers/fast-bidirectional";
+import { fastGru } from "./layers/fast-gru";
+import { fastLstm } from "./layers/fast-lstm";
+import { fastSimpleRnn } from "./layers/fast-simple-rnn";
 
 /** The recurrent cell types the builders support. */
 export type RecurrentCellType = "lstm" | "gru" | "simple-rnn";
@@ -18,7 +22,10 @@ export interface RecurrentLayerSpec {
 }
 
 /**
- * Creates one recurrent layer with Keras's defaults set explicitly. The
+ * Creates one recurrent layer with Keras's defaults set explicitly, from this
+ * package's fast layers (`implementation: "fast"`, which fall back to the
+ * stock code path on backends without fused kernels) or from `tf.layers`.
+ * Stateful layers are always stock. The
  * recurrent kernel gets a `zeros` placeholder initializer so that building
  * (and loading) does not run tfjs's slow QR-based orthogonal initializer; the
  * builders then draw every weight with {@link initializeKerasWeights}.
@@ -34,22 +41,26 @@ export function createRecurrentLayer(spec: RecurrentLayerSpec): tf.layers.Layer 
     biasInitializer: "zeros" as const,
     stateful: spec.stateful ?? false,
   };
+  const fast = spec.implementation === "fast" && spec.stateful !== true;
   const make = (name: string): tf.layers.Layer => {
     switch (spec.cell) {
-      case "lstm":
+      case "lstm": {
         // Forget-gate bias 1 (Keras unit_forget_bias) is drawn by initializeKerasWeights: tfjs's
         // unitForgetBias initializer leaks 4 tensors per layer (tfjs 4.22).
-        return tf.layers.lstm({ ...common, name, recurrentActivation: "sigmoid", unitForgetBias: false });
-      case "gru":
-        return tf.layers.gru({ ...common, name, recurrentActivation: "sigmoid" });
-      case "simple-rnn":
-        return tf.layers.simpleRNN({ ...common, name, activation: "tanh" });
+        const config = { ...common, name, recurrentActivation: "sigmoid" as const, unitForgetBias: false };
+        return fast ? fastLstm(config) : tf.layers.lstm(config);
+      }
+      case "gru": {
+        const config = { ...common, name, recurrentActivation: "sigmoid" as const };
+        return fast ? fastGru(config) : tf.layers.gru(config);
+      }
+      case "simple-rnn": {
+        const config = { ...common, name, activation: "tanh" as const };
+        return fast ? fastSimpleRnn(config) : tf.layers.simpleRNN(config);
+      }
     }
   };
   if (!spec.bidirectional) return make(spec.name);
-  return tf.layers.bidirectional({
-    layer: make(`${spec.name}_inner`) as never,
-    mergeMode: "concat",
-    name: spec.name,
-  });
+  const config = { layer: make(`${spec.name}_inner`) as never, mergeMode: "concat" as const, name: spec.name };
+  return fast ? fastBidirectional(config) : tf.layers.bidirectional(config);
 }
