@@ -1,0 +1,288 @@
+import { readFile, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { initBackend } from "@recurrent/backends";
+import {
+  buildCharLanguageModel,
+  evaluateLanguageModel,
+  generateText,
+  ModelsError,
+  trainModel,
+  type LayerImplementation,
+  type TrainingBatch,
+  type TrainingResult,
+} from "@recurrent/models";
+import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
+import { CharEncoder, charChunkBatches, charChunks, type CharChunks } from "@recurrent/text-prep";
+import * as tf from "@tensorflow/tfjs";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { holdOut, readNovel, sharedNovel } from "./novel-text";
+import { formatSeconds, trainingProgressBar } from "./progress-bar";
+
+const KIND = "char-lm";
+
+const int = (name: string, min = 1) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected ${name} to be an integer >= ${min}, got ${value}`);
+  return n;
+};
+const positive = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected ${name} > 0, got ${value}`);
+  return n;
+};
+
+/** Options that decide the data, model and optimizer of a run (stored as run.json; resuming requires the same). */
+interface RunConfig {
+  seqLength: number;
+  batchSize: number;
+  heldOut: number;
+  embeddingDim: number;
+  units: number;
+  learningRate: number;
+  clipNorm: number | null;
+  seed: number;
+  epochs: number;
+}
+
+interface TrainFlags {
+  text?: string;
+  runDir: string;
+  seqLength: number;
+  batchSize: number;
+  heldOut: number;
+  embeddingDim: number;
+  units: number;
+  learningRate: number;
+  clipNorm?: number;
+  seed: number;
+  epochs: number;
+  patience?: number;
+  maxSteps?: number;
+  checkpointEvery: number;
+  implementation: LayerImplementation;
+  restart: boolean;
+}
+
+function textPath(flag: string | undefined): string {
+  if (flag !== undefined) return resolve(flag);
+  const shared = sharedNovel(process.cwd());
+  if (shared === null) {
+    throw new Error("expected --text <mysterious-island.txt> (Project Gutenberg #1268, 1268-0.txt): ../shared/data has no copy");
+  }
+  return shared;
+}
+
+function* batchesOf(chunks: CharChunks, batchSize: number, seed: number | undefined): Generator<TrainingBatch> {
+  for (const b of charChunkBatches(chunks, { batchSize, ...(seed === undefined ? {} : { seed }), dropRemainder: seed !== undefined })) {
+    yield { inputs: b.inputs, batchSize: b.shape[0], timeSteps: b.shape[1], targets: b.targets };
+  }
+}
+
+async function train(flags: TrainFlags): Promise<void> {
+  const runDir = resolve(flags.runDir);
+  const config: RunConfig = {
+    seqLength: flags.seqLength,
+    batchSize: flags.batchSize,
+    heldOut: flags.heldOut,
+    embeddingDim: flags.embeddingDim,
+    units: flags.units,
+    learningRate: flags.learningRate,
+    clipNorm: flags.clipNorm ?? null,
+    seed: flags.seed,
+    epochs: flags.epochs,
+  };
+  if (flags.restart) for (const f of ["checkpoint.bin", "run.json", "metrics.json", "bundle"]) await rm(join(runDir, f), { recursive: true, force: true });
+  const saved = await readFile(join(runDir, "run.json"), "utf8").then(
+    (s) => JSON.parse(s) as RunConfig,
+    () => null,
+  );
+  if (saved !== null) {
+    const keys = (Object.keys(config) as (keyof RunConfig)[]).filter((k) => k !== "epochs" && saved[k] !== config[k]);
+    if (keys.length > 0) {
+      throw new Error(
+        `cannot resume ${runDir}: it was started with other options: ${keys.map((k) => `${k} ${String(saved[k])} (asked: ${String(config[k])})`).join(", ")}. ` +
+          "Use another --run-dir, or --restart to discard it.",
+      );
+    }
+  }
+  await writeFileAtomic(join(runDir, "run.json"), `${JSON.stringify(config, null, 2)}\n`);
+  const engine = await initBackend({ log: (text) => console.log(text) });
+  const file = textPath(flags.text);
+  const text = await readNovel(file);
+  const encoder = CharEncoder.fromText(text);
+  const ids = encoder.encode(text);
+  const { train: trainIds, heldOut } = holdOut(ids, config.heldOut);
+  const trainChunks = charChunks(trainIds, config.seqLength);
+  const heldOutChunks = charChunks(heldOut, config.seqLength);
+  const batchesPerEpoch = Math.floor(trainChunks.shape[0] / config.batchSize);
+  console.log(
+    `${file}: ${text.length} characters, ${encoder.size} distinct; training on ${trainIds.length} (${trainChunks.shape[0]} chunks of ${config.seqLength + 1}, ` +
+      `${batchesPerEpoch} batches of ${config.batchSize}), holding out the last ${heldOut.length}`,
+  );
+  const model = buildCharLanguageModel({
+    vocabSize: encoder.size,
+    embeddingDim: config.embeddingDim,
+    units: config.units,
+    seed: config.seed,
+    implementation: flags.implementation,
+  });
+  const controller = new AbortController();
+  const onSignal = () => controller.abort(new Error("interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const bar = trainingProgressBar();
+  const start = performance.now();
+  let result: TrainingResult;
+  try {
+    result = await trainModel(model, {
+      task: "language-model",
+      // chunks reshuffled every epoch (the chapter: shuffle buffer 10,000, batches of 64, remainder dropped)
+      train: (epoch) => batchesOf(trainChunks, config.batchSize, config.seed + epoch),
+      validation: () => batchesOf(heldOutChunks, config.batchSize, undefined),
+      epochs: config.epochs,
+      optimizer: tf.train.adam(config.learningRate),
+      ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
+      ...(flags.patience === undefined ? {} : { earlyStopping: { monitor: "val_loss" as const, patience: flags.patience } }),
+      checkpoint: new FileCheckpointStore(join(runDir, "checkpoint.bin")),
+      checkpointEverySteps: flags.checkpointEvery,
+      ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
+      batchesPerEpoch,
+      signal: controller.signal,
+      onProgress: (p) => bar.update(p),
+      onEpochEnd: (r) => {
+        bar.stop();
+        console.log(
+          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} | held-out loss ${r.valLoss?.toFixed(4)} (${((r.valLoss ?? Number.NaN) / Math.LN2).toFixed(3)} bits/char) | ${formatSeconds(r.seconds)}`,
+        );
+      },
+    });
+  } catch (error) {
+    bar.stop();
+    if (error instanceof ModelsError && error.code === "ABORTED") {
+      console.error(`\ninterrupted: checkpoint saved in ${runDir}; run the same command again to resume`);
+      process.exitCode = 130;
+      return;
+    }
+    throw error;
+  } finally {
+    bar.stop();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const previous = await readFile(join(runDir, "metrics.json"), "utf8").then(
+    (s) => JSON.parse(s) as { training?: { seconds?: number; steps?: number } },
+    () => ({}) as { training?: { seconds?: number; steps?: number } },
+  );
+  const sessionSteps = result.steps - (result.resumed ? (previous.training?.steps ?? 0) : 0);
+  console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(seconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * seconds) / sessionSteps)} ms/step` : ""}`);
+  const t = performance.now();
+  const evaluation = await evaluateLanguageModel(model, batchesOf(heldOutChunks, config.batchSize, undefined));
+  const evaluateSeconds = (performance.now() - t) / 1000;
+  console.log(
+    `held-out text (${evaluation.count} predicted characters): loss ${evaluation.loss.toFixed(4)}, perplexity ${evaluation.perplexity.toFixed(3)}, ` +
+      `${evaluation.bitsPerCharacter.toFixed(3)} bits/char, accuracy ${(100 * evaluation.accuracy).toFixed(2)} %`,
+  );
+  const metrics = {
+    run: config,
+    data: { source: file, characters: text.length, distinct: encoder.size, trainCharacters: trainIds.length, heldOutCharacters: heldOut.length, batchesPerEpoch },
+    engine: { engine: engine.engine, implementation: flags.implementation },
+    training: {
+      ...result,
+      seconds: (result.resumed ? (previous.training?.seconds ?? 0) : 0) + seconds,
+      msPerStep: sessionSteps > 0 ? (1000 * seconds) / sessionSteps : null,
+    },
+    heldOut: evaluation,
+    evaluateSeconds,
+  };
+  await saveBundle(join(runDir, "bundle"), { kind: KIND, model, encoder, config: { run: config }, metrics: { heldOut: evaluation } });
+  await writeFileAtomic(join(runDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+  console.log(`saved ${join(runDir, "bundle")} and ${join(runDir, "metrics.json")}`);
+  model.dispose();
+}
+
+interface GenerateFlags {
+  runDir: string;
+  start: string;
+  length: number;
+  scale: number;
+  temperature: number;
+  topK?: number;
+  topP?: number;
+  method: "refeed" | "stateful";
+  context: number;
+  seed: number;
+  implementation: LayerImplementation;
+}
+
+async function generate(flags: GenerateFlags): Promise<void> {
+  await initBackend({ log: false });
+  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
+    reviveEncoder: (json) => CharEncoder.fromJSON(json),
+    expectedKind: KIND,
+    implementation: flags.implementation,
+  });
+  const text = generateText(bundle.model, bundle.encoder, {
+    start: flags.start,
+    length: flags.length,
+    scale: flags.scale,
+    temperature: flags.temperature,
+    ...(flags.topK === undefined ? {} : { topK: flags.topK }),
+    ...(flags.topP === undefined ? {} : { topP: flags.topP }),
+    method: flags.method,
+    contextLength: flags.context,
+    seed: flags.seed,
+  });
+  process.stdout.write(`${text}\n`);
+  bundle.model.dispose();
+}
+
+const program = new Command()
+  .name("char-lm")
+  .description("Train the chapter's character-level language model of The Mysterious Island and generate text with it.")
+  .showHelpAfterError();
+const runDirOption = () => new Option("--run-dir <dir>", "run folder: checkpoint, bundle, metrics.json").default("runs/char-lm");
+const implementationOption = () =>
+  new Option("--implementation <impl>", "recurrent layers: fast (fused kernels) or stock tf.layers").choices(["fast", "stock"]).default("fast");
+
+program
+  .command("train")
+  .description("train (resuming the run folder's checkpoint when there is one), then evaluate on the held-out text")
+  .option("--text <file>", "the novel (default: ../shared/data/mysterious-island.txt)")
+  .addOption(runDirOption())
+  .option("--seq-length <n>", "input characters per chunk (chunks of n + 1)", int("seq-length"), 40)
+  .option("--batch-size <n>", "batch size", int("batch-size"), 64)
+  .option("--held-out <fraction>", "fraction of the text, at its end, held out", positive("held-out"), 0.05)
+  .option("--embedding-dim <n>", "embedding width", int("embedding-dim"), 256)
+  .option("--units <n>", "LSTM units", int("units"), 512)
+  .option("--learning-rate <lr>", "Adam learning rate", positive("learning-rate"), 1e-3)
+  .option("--clip-norm <n>", "clip gradients to this global norm", positive("clip-norm"))
+  .option("--seed <n>", "initialization and shuffling seed", int("seed", 0), 1)
+  .option("--epochs <n>", "epochs (the chapter: 20)", int("epochs"), 20)
+  .option("--patience <n>", "early stopping on the held-out loss (off by default, as in the chapter)", int("patience"))
+  .option("--max-steps <n>", "stop after N optimizer steps in total (run again with a larger N to continue)", int("max-steps"))
+  .option("--checkpoint-every <n>", "also checkpoint every N steps within an epoch", int("checkpoint-every"), 50)
+  .addOption(implementationOption())
+  .option("--restart", "discard the run folder's checkpoint and start over", false)
+  .action((flags: TrainFlags) => train(flags));
+
+program
+  .command("generate")
+  .description("generate text from a trained run")
+  .addOption(runDirOption())
+  .option("--start <text>", "starting text", "The island")
+  .option("--length <n>", "characters to generate", int("length", 0), 500)
+  .option("--scale <factor>", "the chapter's scale factor: logits × factor (1, 2 = more predictable, 0.5 = more random)", positive("scale"), 1)
+  .option("--temperature <t>", "logits ÷ t", positive("temperature"), 1)
+  .option("--top-k <k>", "sample among the k most likely characters", int("top-k"))
+  .option("--top-p <p>", "nucleus sampling threshold in (0, 1]", positive("top-p"))
+  .addOption(new Option("--method <m>", "refeed: the chapter's (last --context characters each step); stateful: one step per character").choices(["refeed", "stateful"]).default("refeed"))
+  .option("--context <n>", "characters re-fed per step by the refeed method", int("context"), 40)
+  .option("--seed <n>", "sampling seed", int("seed", 0), 1)
+  .addOption(implementationOption())
+  .action((flags: GenerateFlags) => generate(flags));
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`char-lm: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
