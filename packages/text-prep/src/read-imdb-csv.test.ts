@@ -77,6 +77,15 @@ describe("readImdbCsv", () => {
     expect(e.message).toContain(`at byte ${head.length + 3}`);
   });
 
+  it("INVALID_UTF8 offsets are right when the previous chunk ends in multi-byte characters", async () => {
+    const file = join(dir, "euro.csv");
+    const head = Buffer.from(`review,sentiment\n${"€".repeat(400_000)},1\n`); // 3-byte characters across every chunk boundary
+    await writeFile(file, Buffer.concat([head, Buffer.from([0xc3, 0x28])]));
+    const e = await failure(file);
+    expect(e.code).toBe("INVALID_UTF8");
+    expect(e.message).toContain(`at byte ${head.length}`);
+  });
+
   it("EMPTY_TEXT for an empty review, naming the row", async () => {
     const file = join(dir, "blank.csv");
     await writeFile(file, 'review,sentiment\ngood,1\n"  ",0\n');

@@ -85,11 +85,17 @@ export function readImdbCsv(file: string, options: ReadImdbCsvOptions = {}): Asy
         throw error instanceof TextPrepError ? error : fsError(file, error);
       }
     };
-    const invalid = (error: unknown, bytes: Uint8Array, base: number): TextPrepError =>
-      new TextPrepError("INVALID_UTF8", `${file}: expected UTF-8 text, got an invalid byte sequence at byte ${base + firstInvalidUtf8Offset(bytes)}`, {
+    const invalid = (error: unknown, bytes: Uint8Array, base: number): TextPrepError => {
+      // `bytes` starts with up to 3 bytes of the previous chunk; continuation
+      // bytes at its start belong to a character that was already complete.
+      let skip = 0;
+      while (skip < 3 && skip < bytes.length && ((bytes[skip] as number) & 0xc0) === 0x80) skip++;
+      const at = base + skip + firstInvalidUtf8Offset(bytes.subarray(skip));
+      return new TextPrepError("INVALID_UTF8", `${file}: expected UTF-8 text, got an invalid byte sequence at byte ${at}`, {
         file,
         cause: error,
       });
+    };
 
     const parser = parse({ bom: true, relax_column_count: false, skip_empty_lines: true });
     const feeding = (async () => {

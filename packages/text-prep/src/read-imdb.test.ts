@@ -136,6 +136,16 @@ describe("readImdb on archives", () => {
     expect(e3.message).toContain("no end-of-archive block");
   });
 
+  it("MALFORMED_FILE for gzip data whose checksum does not match", async () => {
+    const bytes = Buffer.from(await writeArchive(join(dir, "crc-ok.tar.gz"), official));
+    bytes[bytes.length - 8] = (bytes[bytes.length - 8] as number) ^ 0xff; // first byte of the CRC-32 trailer
+    const file = join(dir, "crc-bad.tar.gz");
+    await writeFile(file, bytes);
+    const e = await failure(readImdb(file));
+    expect(e.code).toBe("MALFORMED_FILE");
+    expect(e.message).toContain("corrupt gzip data (incorrect data check)");
+  });
+
   it("UNSAFE_PATH for entries with .. or an absolute path", async () => {
     for (const name of ["aclImdb/../../etc/train/pos/1_8.txt", "/aclImdb/train/pos/1_8.txt", "aclImdb/train/pos/../../../x"]) {
       const file = join(dir, "unsafe.tar.gz");
