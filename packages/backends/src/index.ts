@@ -27,3 +27,4 @@ export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/
 export type { RecurrentActivation } from "./kernels/recurrent/recurrent-activation";
 export type { FusedKernelBackend } from "./kernels/recurrent/fused-kernel";
 export { setRecurrentSimdKernels } from "./kernels/recurrent/recurrent-simd-module";
+export { registerTransposeFreeMatMul } from "./kernels/recurrent/transpose-free-mat-mul";

@@ -7,7 +7,11 @@
  * --backend wasm|cpu (repeatable), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
  * after this many seconds, default 40), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
  * which take minutes), --quick (first T of each model, 2 steps, 15 s budget, --skip-slow), --no-predict (skip
- * the inference rows), --python <path> (default python3).
+ * the inference rows), --python <path> (default: python3, else /usr/bin/python3, whichever can import torch),
+ * --openblas-core <name> (OPENBLAS_CORETYPE for torch, default SkylakeX).
+ *
+ * The fast rows call registerRecurrentKernels() (through the layers), which on wasm also installs the
+ * transpose-free BatchMatMul for the whole model; the stock rows run tfjs as installed.
  */
 import type * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
@@ -87,9 +91,20 @@ async function worker(spec: RowSpec): Promise<void> {
   process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupMs, numTensors: tf.memory().numTensors })}\n`);
 }
 
-function runTorch(spec: RowSpec, python: string): { ms: number | null; steps: number; note: string } {
+/** The first of the candidate interpreters that can `import torch`, or null. */
+function findTorchPython(candidates: readonly string[]): string | null {
+  for (const python of candidates) {
+    const r = spawnSync(python, ["-c", "import torch"], { encoding: "utf8" });
+    if (r.error === undefined && r.status === 0) return python;
+  }
+  return null;
+}
+
+function runTorch(spec: RowSpec, python: string | null, openblasCore: string): { ms: number | null; steps: number; note: string } {
+  if (python === null) return { ms: null, steps: 0, note: "torch skipped: `import torch` fails (apt-get install python3-torch)" };
   const args = [join(here, "torch_reference.py"), "--model", spec.model, "--T", String(spec.T), "--steps", String(spec.steps), "--budget", String(spec.budgetSeconds), "--mode", spec.mode];
-  const env = { ...process.env, OPENBLAS_CORETYPE: process.env.OPENBLAS_CORETYPE ?? "SkylakeX" };
+  // Debian's OpenBLAS 0.3.21 does not recognise this CPU by itself; the issue's reference figures use SkylakeX.
+  const env = { ...process.env, OPENBLAS_CORETYPE: openblasCore };
   const r = spawnSync(python, args, { encoding: "utf8", env, maxBuffer: 1 << 24 });
   if (r.error !== undefined || r.status !== 0) {
     const why = r.error?.message ?? r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
@@ -101,14 +116,14 @@ function runTorch(spec: RowSpec, python: string): { ms: number | null; steps: nu
   return { ms: parsed.ms, steps: parsed.steps, note: parsed.blas };
 }
 
-function runRow(spec: RowSpec, python: string): RowResult {
+function runRow(spec: RowSpec, python: string | null, openblasCore: string): RowResult {
   const tokens = BENCH_MODELS[spec.model].batch * spec.T;
   const flops = spec.mode === "train" ? stepFlops(spec.model, spec.T) : stepFlops(spec.model, spec.T) / 3;
   let ms: number | null = null;
   let steps = 0;
   let note: string | undefined;
   if (spec.impl === "torch") {
-    ({ ms, steps, note } = runTorch(spec, python));
+    ({ ms, steps, note } = runTorch(spec, python, openblasCore));
   } else {
     const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--worker", JSON.stringify(spec)], {
       encoding: "utf8",
@@ -155,7 +170,8 @@ async function main(): Promise<void> {
       "skip-slow": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       "no-predict": { type: "boolean", default: false },
-      python: { type: "string", default: "python3" },
+      python: { type: "string" },
+      "openblas-core": { type: "string", default: "SkylakeX" },
     },
   });
   if (values.worker !== undefined) {
@@ -194,11 +210,14 @@ async function main(): Promise<void> {
     }
   }
 
+  const python = impls.includes("torch")
+    ? findTorchPython(values.python !== undefined ? [values.python] : ["python3", "/usr/bin/python3"])
+    : null;
   const rows: RowResult[] = [];
   console.log(`recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after 1 warm-up step`);
   console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  note");
   for (const spec of specs) {
-    const row = runRow(spec, values.python);
+    const row = runRow(spec, python, values["openblas-core"]);
     rows.push(row);
     const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
     const ratio = torch?.msPerStep != null && row.msPerStep !== null ? row.msPerStep / torch.msPerStep : null;

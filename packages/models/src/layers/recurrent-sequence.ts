@@ -87,7 +87,8 @@ export function inputGradients(
   const [batch, time, inputDim] = x.shape;
   const x2 = tf.reshape(x, [batch * time, inputDim]);
   const dKernel = tf.matMul(tf.transpose(x2), dZ) as tf.Tensor2D;
-  const dBias = tf.sum(dZ, 0) as tf.Tensor1D;
+  // Σ over rows as a [1, rows]·dZ product: the wasm backend's column sum transposes dZ first and is ~20× slower.
+  const dBias = tf.reshape(tf.matMul(tf.ones([1, batch * time]), dZ), [dZ.shape[1]]) as tf.Tensor1D;
   const dx = tf.reshape(tf.matMul(dZ, tf.transpose(kernel)), [batch, time, inputDim]) as tf.Tensor3D;
   return { dx, dKernel, dBias };
 }

@@ -4,6 +4,7 @@ import { fusedKernelConfig } from "./fused-kernel";
 import { gruGatesGradSpec, gruGatesSpec, gruStateGradSpec, gruStateSpec } from "./gru-step";
 import { lstmStepGradSpec, lstmStepSpec } from "./lstm-step";
 import { simpleRnnStepGradSpec, simpleRnnStepSpec } from "./simple-rnn-step";
+import { registerTransposeFreeMatMul } from "./transpose-free-mat-mul";
 
 const SPECS: readonly FusedKernelSpec[] = [
   lstmStepSpec,
@@ -28,7 +29,9 @@ export const RECURRENT_KERNEL_BACKENDS: readonly FusedKernelBackend[] = ["cpu", 
  * registered are left alone. The fast layers of `@recurrent/models` call it themselves.
  *
  * The kernels read and write the backends' memory directly (the cpu backend's typed arrays, the wasm backend's
- * heap) and compute in JavaScript; the matrix products around them stay tfjs `matMul`s.
+ * heap); on wasm the LSTM kernels run as WebAssembly SIMD (see {@link setRecurrentSimdKernels}), the others in
+ * JavaScript. The matrix products around them stay tfjs `matMul`s; on wasm this also installs
+ * {@link registerTransposeFreeMatMul}, so the transposed products of every gradient run at the plain speed.
  *
  * @returns the names of the kernels registered by this call (empty when all were registered already).
  * @example
@@ -38,6 +41,7 @@ export const RECURRENT_KERNEL_BACKENDS: readonly FusedKernelBackend[] = ["cpu", 
  */
 export function registerRecurrentKernels(): string[] {
   const added: string[] = [];
+  if (registerTransposeFreeMatMul()) added.push("BatchMatMul/wasm (transpose-free)");
   for (const backendName of RECURRENT_KERNEL_BACKENDS) {
     for (const spec of SPECS) {
       if (tf.getKernel(spec.name, backendName) !== undefined) continue;
