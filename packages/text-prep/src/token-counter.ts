@@ -16,7 +16,6 @@ import { Vocabulary, resolveVocabularyOptions, type VocabularyOptions } from "./
 export class TokenCounter {
   private readonly index = new TokenIndex();
   private readonly tokenizer: CompiledTokenizer;
-  private readonly plain: boolean;
 
   /**
    * @param options - How {@link TokenCounter.addText} tokenizes (see `tokenize`).
@@ -24,7 +23,6 @@ export class TokenCounter {
    */
   constructor(options: TokenizeOptions = {}) {
     this.tokenizer = compileTokenizer(options);
-    this.plain = !this.tokenizer.lowercase && !this.tokenizer.stripHtml && this.tokenizer.reservedTokens.length === 0;
   }
 
   /**
@@ -34,7 +32,8 @@ export class TokenCounter {
    */
   addText(text: string): number {
     if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
-    if (this.plain) return this.index.countWords(text);
+    const prepare = this.tokenizer.prepare;
+    if (prepare !== null) return this.index.countWords(prepare(text));
     let n = 0;
     this.tokenizer.forEachToken(text, (token) => {
       this.index.add(token);

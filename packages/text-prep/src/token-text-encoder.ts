@@ -52,7 +52,6 @@ export class TokenTextEncoder {
   readonly tokenizeOptions: Readonly<Required<TokenizeOptions>>;
   private readonly index = new TokenIndex();
   private readonly tokenizer: CompiledTokenizer;
-  private readonly plain: boolean;
 
   /**
    * @param vocabulary - A {@link Vocabulary} or distinct non-empty tokens in id order.
@@ -69,7 +68,6 @@ export class TokenTextEncoder {
     for (const token of tokens) this.index.add(token);
     const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
     this.tokenizeOptions = Object.freeze({ lowercase, stripHtml, reservedTokens });
-    this.plain = !lowercase && !stripHtml && reservedTokens.length === 0;
   }
 
   /** Number of ids: vocabulary size + 2 (padding and out-of-vocabulary). */
@@ -96,7 +94,8 @@ export class TokenTextEncoder {
   encode(text: string): Int32Array {
     if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
     const oov = this.oovId;
-    if (this.plain) return this.index.encodeWords(text, 1, oov);
+    const prepare = this.tokenizer.prepare;
+    if (prepare !== null) return this.index.encodeWords(prepare(text), 1, oov);
     const ids: number[] = [];
     this.tokenizer.forEachToken(text, (token) => {
       const id = this.index.idOf(token);

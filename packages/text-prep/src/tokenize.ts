@@ -153,6 +153,12 @@ export interface CompiledTokenizer {
   readonly reservedTokens: readonly string[];
   /** Calls `onToken` for every token of `text` under these options. */
   forEachToken(text: string, onToken: (token: string) => void): void;
+  /**
+   * The whole-text part of the options (HTML stripping, lower-casing), or
+   * `null` when reserved tokens are set (they must be cut out first). After
+   * it, the default split gives the tokens.
+   */
+  readonly prepare: ((text: string) => string) | null;
 }
 
 /** Checks {@link TokenizeOptions} and returns a reusable tokenizer. @internal */
@@ -182,11 +188,14 @@ export function compileTokenizer(options: TokenizeOptions = {}, where = "options
           "u",
         );
 
-  const plain = (text: string, onToken: (token: string) => void): void => {
+  const transform = (text: string): string => {
     let source = text;
     if (stripHtml) source = source.replace(HTML_TAG, " ");
     if (lowercase) source = source.toLowerCase();
-    forEachWord(source, onToken);
+    return source;
+  };
+  const plain = (text: string, onToken: (token: string) => void): void => {
+    forEachWord(transform(text), onToken);
   };
 
   const forEachToken =
@@ -202,7 +211,7 @@ export function compileTokenizer(options: TokenizeOptions = {}, where = "options
           }
         };
 
-  return { lowercase, stripHtml, reservedTokens, forEachToken };
+  return { lowercase, stripHtml, reservedTokens, forEachToken, prepare: reservedPattern === null ? transform : null };
 }
 
 function checkBoolean(value: unknown, name: string): boolean {

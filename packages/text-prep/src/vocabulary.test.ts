@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TokenCounter, Vocabulary, buildVocabulary, tokenize } from "./index";
+import { TokenCounter, TokenTextEncoder, Vocabulary, buildVocabulary, tokenize } from "./index";
 
 describe("Vocabulary", () => {
   it("keeps first-seen order by default, like tfds TokenTextEncoder given a Counter", () => {
@@ -59,6 +59,27 @@ describe("Vocabulary", () => {
         expect(fast.totalCount).toBe(total);
         expect(fast.distinctCount).toBe(slow.distinctCount);
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("counts and encodes with any tokenizer options exactly as tokenize splits (property)", () => {
+    const unit = fc.constantFrom("a", "B", "é", "İ", " ", "<", ">", "/", "😀", "_", "1", "<unk>");
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ unit, maxLength: 25 }), { maxLength: 8 }),
+        fc.record({ lowercase: fc.boolean(), stripHtml: fc.boolean(), reservedTokens: fc.constantFrom([], ["<unk>"], ["<", "a"]) }),
+        (texts, options) => {
+          const fast = new TokenCounter(options);
+          const slow = new TokenCounter();
+          for (const t of texts) {
+            expect(fast.addText(t)).toBe(slow.addTokens(tokenize(t, options)));
+          }
+          expect([...fast.entries()]).toEqual([...slow.entries()]);
+          const encoder = new TokenTextEncoder(fast.toVocabulary({ maxSize: 5 }), options);
+          for (const t of texts) expect([...encoder.encode(t)]).toEqual([...encoder.encodeTokens(tokenize(t, options))]);
+        },
+      ),
       { numRuns: 300 },
     );
   });
