@@ -167,10 +167,16 @@ for (const backend of ["cpu", "wasm"] as const) {
       }
     }
 
-    it("bidirectional LSTM (concat, sum, ave, mul) matches the stock wrapper", () => {
-      for (const mergeMode of ["concat", "sum", "ave", "mul"] as const) {
-        const stock = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: UNITS }) as never, mergeMode });
-        const fast = fastBidirectional({ layer: fastLstm({ units: UNITS }) as never, mergeMode });
+    it("bidirectional LSTM (concat, sum, ave, mul; sequences or last output) matches the stock wrapper", () => {
+      for (const [mergeMode, returnSequences] of [
+        ["concat", false],
+        ["sum", true],
+        ["ave", false],
+        ["mul", true],
+        ["concat", true],
+      ] as const) {
+        const stock = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: UNITS, returnSequences }) as never, mergeMode });
+        const fast = fastBidirectional({ layer: fastLstm({ units: UNITS, returnSequences }) as never, mergeMode });
         buildLayer(stock);
         buildLayer(fast);
         fast.setWeights(stock.getWeights());
