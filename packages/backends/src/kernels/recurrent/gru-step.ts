@@ -46,6 +46,11 @@ export const gruGatesSpec: FusedKernelSpec = {
       [batch, units],
     ];
   },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, time, g3] = shapes.xw as [number, number, number];
+    const [zr, rh] = outputs as [number, number];
+    kernels.gruGates(inputs.xw!, inputs.hu!, inputs.hPrev!, zr, rh, batch, time, g3 / 3, attrs.t as number, activationCode(attrs.recurrentActivation));
+  },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, time, g3] = shapes.xw as [number, number, number];
     const units = g3 / 3;
@@ -90,6 +95,14 @@ export const gruStateSpec: FusedKernelSpec = {
       [batch, units],
       [batch, units],
     ];
+  },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, time, g3] = shapes.xw as [number, number, number];
+    const [h, hh] = outputs as [number, number];
+    kernels.gruState(
+      inputs.xw!, inputs.zr!, inputs.rhu!, inputs.hPrev!, inputs.mask ?? 0, h, hh,
+      batch, time, g3 / 3, attrs.t as number, activationCode(attrs.activation),
+    );
   },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, time, g3] = shapes.xw as [number, number, number];
@@ -148,6 +161,15 @@ export const gruStateGradSpec: FusedKernelSpec = {
       [batch, units],
       [batch, units],
     ];
+  },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, g2] = shapes.zr as [number, number];
+    const [dzh, dzz, dhPartial] = outputs as [number, number, number];
+    kernels.gruStateGrad(
+      inputs.zr!, inputs.hh!, inputs.hPrev!, inputs.dhRec ?? 0, inputs.dhCarry ?? 0, inputs.dOut ?? 0, inputs.mask ?? 0,
+      dzh, dzz, dhPartial, batch, g2 / 2, shapes.dOut?.[1] ?? 0, shapes.mask?.[1] ?? 0, attrs.t as number,
+      attrs.s as number, activationCode(attrs.activation), activationCode(attrs.recurrentActivation),
+    );
   },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, g2] = shapes.zr as [number, number];
@@ -214,6 +236,14 @@ export const gruGatesGradSpec: FusedKernelSpec = {
       [batch, g2],
       [batch, units],
     ];
+  },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, g2] = shapes.zr as [number, number];
+    const [dzr, dhCarryPrev] = outputs as [number, number];
+    kernels.gruGatesGrad(
+      inputs.dRh!, inputs.zr!, inputs.hPrev!, inputs.dzz!, inputs.dhPartial!, inputs.mask ?? 0, dzr, dhCarryPrev,
+      batch, g2 / 2, shapes.mask?.[1] ?? 0, attrs.t as number, activationCode(attrs.recurrentActivation),
+    );
   },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, g2] = shapes.zr as [number, number];

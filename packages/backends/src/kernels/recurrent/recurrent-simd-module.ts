@@ -12,6 +12,31 @@ export interface RecurrentSimdExports {
     dcNext: number, mask: number, dz: number, dcPrev: number, dhCarryPrev: number,
     batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number, rec: number,
   ): void;
+  gruGates(
+    xw: number, hu: number, hPrev: number, zr: number, rh: number,
+    batch: number, time: number, units: number, t: number, rec: number,
+  ): void;
+  gruState(
+    xw: number, zr: number, rhu: number, hPrev: number, mask: number, h: number, hh: number,
+    batch: number, time: number, units: number, t: number, act: number,
+  ): void;
+  gruStateGrad(
+    zr: number, hh: number, hPrev: number, dhRec: number, dhCarry: number, dOut: number, mask: number,
+    dzh: number, dzz: number, dhPartial: number,
+    batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number, rec: number,
+  ): void;
+  gruGatesGrad(
+    dRh: number, zr: number, hPrev: number, dzz: number, dhPartial: number, mask: number, dzr: number, dhCarryPrev: number,
+    batch: number, units: number, maskTime: number, t: number, rec: number,
+  ): void;
+  simpleForward(
+    xw: number, hu: number, hPrev: number, mask: number, h: number,
+    batch: number, time: number, units: number, t: number, act: number,
+  ): void;
+  simpleBackward(
+    h: number, dhRec: number, dhCarry: number, dOut: number, mask: number, dz: number, dhCarryPrev: number,
+    batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number,
+  ): void;
 }
 
 /** The parts of the WebAssembly JS API used here (the package's TypeScript lib has no DOM/WebAssembly types). */

@@ -29,8 +29,8 @@ export const RECURRENT_KERNEL_BACKENDS: readonly FusedKernelBackend[] = ["cpu", 
  * registered are left alone. The fast layers of `@recurrent/models` call it themselves.
  *
  * The kernels read and write the backends' memory directly (the cpu backend's typed arrays, the wasm backend's
- * heap); on wasm the LSTM kernels run as WebAssembly SIMD (see {@link setRecurrentSimdKernels}), the others in
- * JavaScript. The matrix products around them stay tfjs `matMul`s; on wasm this also installs
+ * heap); on wasm they run as WebAssembly SIMD (see {@link setRecurrentSimdKernels}), on cpu in JavaScript.
+ * The matrix products around them stay tfjs `matMul`s; on wasm this also installs
  * {@link registerTransposeFreeMatMul}, so the transposed products of every gradient run at the plain speed.
  *
  * @returns the names of the kernels registered by this call (empty when all were registered already).

@@ -30,6 +30,13 @@ export const simpleRnnStepSpec: FusedKernelSpec = {
     activationCode(attrs.activation);
     return [[batch, units]];
   },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, time, units] = shapes.xw as [number, number, number];
+    kernels.simpleForward(
+      inputs.xw!, inputs.hu!, inputs.hPrev!, inputs.mask ?? 0, outputs[0]!,
+      batch, time, units, attrs.t as number, activationCode(attrs.activation),
+    );
+  },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, time, units] = shapes.xw as [number, number, number];
     const xw = inputs.xw!;
@@ -82,6 +89,15 @@ export const simpleRnnStepGradSpec: FusedKernelSpec = {
       [batch, units],
       [batch, units],
     ];
+  },
+  simd(kernels, inputs, outputs, shapes, attrs) {
+    const [batch, units] = shapes.h as [number, number];
+    const [dz, dhCarryPrev] = outputs as [number, number];
+    kernels.simpleBackward(
+      inputs.h!, inputs.dhRec ?? 0, inputs.dhCarry ?? 0, inputs.dOut ?? 0, inputs.mask ?? 0, dz, dhCarryPrev,
+      batch, units, shapes.dOut?.[1] ?? 0, shapes.mask?.[1] ?? 0, attrs.t as number, attrs.s as number,
+      activationCode(attrs.activation),
+    );
   },
   compute(inputs, outputs, shapes, attrs) {
     const [batch, units] = shapes.h as [number, number];
