@@ -4,6 +4,7 @@
  * weights gives the same loss and weights on both engines; and shows the loss going down over the steps.
  *
  *   pnpm --filter @recurrent/backends bench:training-step [--steps 3] [--only sentiment|char] [--stock-cpu-sentiment]
+ *     [--vocab 87009]   (sentiment vocabulary: a smaller one with --stock-cpu-sentiment checks the estimate)
  *
  * Sentiment: Embedding 87,009×20 → Bidirectional(LSTM 64) → Dense 64 relu → Dense 1 sigmoid, batch 32, T = 100.
  * Char LM:   Embedding 80×256 → LSTM 512 (sequences) → Dense 80 logits, batch 64, T = 40 (sparse CE from logits).
@@ -39,10 +40,15 @@ const { values: args } = parseArgs({
     steps: { type: "string", default: "3" },
     only: { type: "string" },
     "stock-cpu-sentiment": { type: "boolean", default: false },
+    vocab: { type: "string" },
   },
 });
 const STEPS = Number(args.steps);
 if (!Number.isInteger(STEPS) || STEPS < 2) throw new RangeError(`expected --steps >= 2, got ${args.steps}`);
+/** Sentiment vocabulary; smaller values let `--stock-cpu-sentiment` check the estimate against a real stock step. */
+const VOCAB = args.vocab === undefined ? CHAPTER_SENTIMENT.vocab : Number(args.vocab);
+if (!Number.isInteger(VOCAB) || VOCAB < 1001) throw new RangeError(`expected --vocab > 1000, got ${args.vocab}`);
+const SENTIMENT_SIZES = { ...CHAPTER_SENTIMENT, vocab: VOCAB };
 
 type Weights = ReturnType<typeof snapshotWeights>;
 
@@ -63,14 +69,14 @@ const CHAR_T = 40;
 const MODELS: ModelSpec[] = [
   {
     name: "sentiment",
-    build: () => buildSentimentModel(CHAPTER_SENTIMENT, 5),
+    build: () => buildSentimentModel(SENTIMENT_SIZES, 5),
     data: () =>
       tf.tidy(() => ({
-        xs: randomIds(SENTIMENT_BATCH, SENTIMENT_T, CHAPTER_SENTIMENT.vocab, 11),
+        xs: randomIds(SENTIMENT_BATCH, SENTIMENT_T, VOCAB, 11),
         ys: tf.tensor2d(Array.from({ length: SENTIMENT_BATCH }, (_, i) => i % 2), [SENTIMENT_BATCH, 1]),
       })),
     loss: binaryCrossEntropy,
-    segmentSum: { ids: SENTIMENT_BATCH * SENTIMENT_T, inner: CHAPTER_SENTIMENT.embed, rows: CHAPTER_SENTIMENT.vocab },
+    segmentSum: { ids: SENTIMENT_BATCH * SENTIMENT_T, inner: CHAPTER_SENTIMENT.embed, rows: VOCAB },
   },
   {
     name: "char",
@@ -164,7 +170,7 @@ function maxAbsDiff(a: Weights, b: Weights): { max: number; where: string } {
 }
 
 async function main(): Promise<void> {
-  console.log(`tfjs-core ${tf.version_core}, Node ${process.version}, ${STEPS} steps per run (first untimed)`);
+  console.log(`tfjs-core ${tf.version_core}, Node ${process.version}, ${STEPS} steps per run (first untimed), sentiment vocabulary ${VOCAB}`);
   const rows: Record<string, string>[] = [];
   for (const spec of MODELS) {
     if (args.only !== undefined && args.only !== spec.name) continue;
