@@ -33,9 +33,9 @@ export interface ImdbSplits {
  * Reads every labelled review (train and test halves of the archive or
  * folder), orders them by path so that the official and our archive give the
  * same order, shuffles them with `seed`, keeps the first `limit` when given,
- * and splits them as the chapter does: the first half for test (25,000),
- * then 40 % for training (20,000) and the rest for validation (5,000; 4,996
- * with our archive, which lacks four reviews).
+ * and splits them as the chapter does: 25,000 for test, 20,000 for training
+ * and the rest for validation (5,000 in the chapter; 4,996 with our archive,
+ * which lacks four reviews). With `limit`, the split is 50 / 40 / 10 %.
  */
 export async function loadImdbSplits(source: string, options: { seed: number; limit?: number | undefined }): Promise<ImdbSplits> {
   const reviews: (LabeledText & { path: string })[] = [];
@@ -44,9 +44,11 @@ export async function loadImdbSplits(source: string, options: { seed: number; li
   let shuffled = shuffle(reviews, options.seed);
   if (options.limit !== undefined) shuffled = shuffled.slice(0, options.limit);
   const n = shuffled.length;
-  // the chapter's 25,000 / 20,000 / 5,000 of 50,000
-  const testSize = Math.round(n / 2);
-  const trainSize = Math.round(n * 0.4);
+  // The chapter takes 25,000 for test and 20,000 for training and leaves the rest (5,000 of its 50,000) for
+  // validation; a --limit run keeps the same proportions (50 / 40 / 10 %).
+  const full = options.limit === undefined && n > 45_000;
+  const testSize = full ? 25_000 : Math.round(n / 2);
+  const trainSize = full ? 20_000 : Math.round(n * 0.4);
   const strip = (r: LabeledText & { path: string }): LabeledText => ({ text: r.text, label: r.label });
   return {
     test: shuffled.slice(0, testSize).map(strip),

@@ -184,6 +184,18 @@ describe("trainModel", () => {
     model.dispose();
   });
 
+  it("lets a timer or signal handler abort a run over a synchronous source (the event loop gets turns)", async () => {
+    const model = smallModel(10);
+    const controller = new AbortController();
+    function* endless() {
+      for (let i = 0; i < 1_000_000; i++) yield train[i % train.length]!;
+    }
+    setTimeout(() => controller.abort(), 300);
+    const error = await trainModel(model, { task: "binary-classification", train: endless, signal: controller.signal }).catch((e: unknown) => e);
+    expect((error as ModelsError).code).toBe("ABORTED");
+    model.dispose();
+  });
+
   it("rejects a checkpoint of another model, malformed batches and bad options", async () => {
     const store = memoryCheckpointStore();
     const model = smallModel(9);

@@ -222,6 +222,14 @@ export async function trainModel(model: tf.LayersModel, options: TrainModelOptio
   let sessionSteps = 0;
   let sessionTokens = 0;
   let batchesPerEpoch: number | null = options.batchesPerEpoch ?? state.history[0]?.batches ?? null;
+  // A loop over a synchronous batch source only ever waits on microtasks; give the event loop a turn now and
+  // then so that signal handlers (Ctrl-C → abort), timers (progress bars) and I/O get to run.
+  let lastYield = performance.now();
+  const yieldToEventLoop = async () => {
+    if (performance.now() - lastYield < 50) return;
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    lastYield = performance.now();
+  };
 
   for (let epoch = state.epoch; epoch < epochs; epoch++) {
     const epochStart = performance.now() - state.partial.seconds * 1000;
@@ -238,6 +246,7 @@ export async function trainModel(model: tf.LayersModel, options: TrainModelOptio
         await save();
         return result("max-steps");
       }
+      await yieldToEventLoop();
       if (options.signal?.aborted === true) {
         state.partial.seconds = (performance.now() - epochStart) / 1000;
         await save();
