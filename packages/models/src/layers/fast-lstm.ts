@@ -28,8 +28,9 @@ export class FastLSTM extends Stock {
  * `cpu` and `wasm` backends: one matrix product for all input projections, per time step one `matMul` plus one
  * fused gate kernel, and a custom BPTT gradient whose weight gradients are single matrix products. Masking
  * (pre- or post-padding), `goBackwards`, `returnSequences`, `returnState` and initial states behave as in the
- * stock layer. It falls back to the stock implementation on other backends, for stateful layers, for dropout
- * while training, and for activations other than linear, tanh, sigmoid, hardSigmoid and relu.
+ * stock layer, and so do stateful layers (the final states of a call are the initial states of the next). It
+ * falls back to the stock implementation on other backends, for dropout while training, and for activations other
+ * than linear, tanh, sigmoid, hardSigmoid and relu.
  *
  * @param config the `tf.layers.lstm` configuration (`units` required; defaults as in tfjs: activation `tanh`,
  *   recurrentActivation `hardSigmoid`, returnSequences `false`).

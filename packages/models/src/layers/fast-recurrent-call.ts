@@ -22,6 +22,12 @@ interface CellView {
   recurrentDropout: number;
 }
 
+/** The state handling of a stateful tf.layers RNN layer. */
+interface StatefulView {
+  states_: tf.Tensor[] | null;
+  resetStates(states: tf.Tensor[], training: boolean): void;
+}
+
 /** The parts of a tf.layers RNN layer the fused path reads. */
 interface RnnView {
   cell: unknown;
@@ -49,7 +55,9 @@ export function fastPathBlocker(layer: unknown, cellType: RecurrentCellType, kwa
   registerRecurrentKernels();
   if (!hasRecurrentKernels(backend)) return `fused recurrent kernels are not registered for "${backend}"`;
   const rnn = layer as RnnView;
-  if (rnn.stateful) return "stateful layers use the stock implementation";
+  if (rnn.stateful && (rnn as unknown as { states_: unknown }).states_ == null) {
+    return "stateful layer without states (not built with a batch size)";
+  }
   const cell = rnn.cell as CellView;
   const training = kwargs?.training === true;
   if (training && (cell.dropout > 0 || cell.recurrentDropout > 0)) {
@@ -83,6 +91,9 @@ export function fastRecurrentCall(
     let initialState = (kwargs?.initialState ?? null) as tf.Tensor[] | tf.Tensor | null;
     if (initialState !== null && !Array.isArray(initialState)) initialState = [initialState];
     if (initialState === null && Array.isArray(inputs) && inputs.length > 1) initialState = inputs.slice(1);
+    // Stateful layers start from the states the previous call left, and store the final states (as tf.layers).
+    const stateful = rnn as unknown as StatefulView;
+    if (initialState === null && rnn.stateful) initialState = stateful.states_;
     if (initialState !== null && initialState.length !== STATE_COUNT[cellType]) {
       throw new RangeError(
         `expected ${STATE_COUNT[cellType]} initial state tensor(s) for a ${cellType} layer, got ${initialState.length}`,
@@ -108,7 +119,8 @@ export function fastRecurrentCall(
       bias: cell.bias === null ? null : (cell.bias.read() as tf.Tensor1D),
     };
     const run = cellType === "lstm" ? lstmSequence : cellType === "gru" ? gruSequence : simpleRnnSequence;
-    const outputs = run(x as tf.Tensor3D, weights, initialState, mask, options, rnn.returnState);
+    const outputs = run(x as tf.Tensor3D, weights, initialState, mask, options, rnn.returnState || rnn.stateful);
+    if (rnn.stateful) stateful.resetStates(outputs.slice(1), kwargs?.training === true);
     return rnn.returnState ? outputs : outputs[0]!;
   });
 }

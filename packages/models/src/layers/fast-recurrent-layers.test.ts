@@ -167,6 +167,28 @@ for (const backend of ["cpu", "wasm"] as const) {
       }
     }
 
+    for (const cell of ["lstm", "gru", "simpleRnn"] as const) {
+      it(`${cell}: stateful layers carry their states across calls like the stock layer`, () => {
+        const config = { units: UNITS, stateful: true, returnSequences: true, batchInputShape: [BATCH, TIME, FEATURES] } as Config;
+        const stock = STOCK[cell]({ ...config, name: `stock_stateful_${cell}` });
+        const fast = FAST[cell]({ ...config, name: `fast_stateful_${cell}` });
+        const models = [stock, fast].map((layer) => tf.sequential({ layers: [layer] }));
+        fast.setWeights(stock.getWeights());
+        expect(fastPathBlocker(fast, cell, {})).toBeNull();
+        const x = tf.tensor3d(values(BATCH * TIME * FEATURES, 23), [BATCH, TIME, FEATURES]);
+        const before = tf.memory().numTensors;
+        for (let call = 0; call < 3; call++) {
+          if (call === 2) models.forEach((m) => m.resetStates());
+          const [a, b] = models.map((m) => m.predict(x) as tf.Tensor);
+          expectClose(b!.dataSync(), a!.dataSync(), { atol: 1e-5, shape: a!.shape, actualShape: b!.shape });
+          tf.dispose([a!, b!]);
+        }
+        expect(tf.memory().numTensors).toBe(before);
+        x.dispose();
+        models.forEach((m) => m.dispose());
+      });
+    }
+
     it("bidirectional LSTM (concat, sum, ave, mul; sequences or last output) matches the stock wrapper", () => {
       for (const [mergeMode, returnSequences] of [
         ["concat", false],
