@@ -7,7 +7,12 @@ import type { RecurrentCellType, SequenceOptions } from "./recurrent-sequence";
 import { STATE_COUNT } from "./recurrent-sequence";
 import { simpleRnnSequence } from "./simple-rnn-sequence";
 
-/** Backends on which the fused path runs; on any other backend the stock tf.layers implementation is used. */
+/**
+ * Backends on which the fused path runs; on any other backend the stock tf.layers implementation is used.
+ *
+ * @example
+ * FAST_RECURRENT_BACKENDS.includes(tf.getBackend())
+ */
 export const FAST_RECURRENT_BACKENDS: readonly string[] = ["cpu", "wasm"];
 
 /** The parts of a tf.layers recurrent cell the fused path reads. */
@@ -46,8 +51,15 @@ function asActivation(name: string | undefined): RecurrentActivation | null {
 }
 
 /**
- * Why the fused path cannot run this call, or null when it can. Exposed for tests and for users who want to
- * know whether they get the fast path.
+ * Why the fused path cannot run a call of `layer`, or null when it can (it then runs on the fused kernels).
+ * Registers the fused kernels on first use.
+ *
+ * @param layer a fast (or stock) LSTM, GRU or SimpleRNN layer.
+ * @param cellType `"lstm"`, `"gru"` or `"simpleRnn"`.
+ * @param kwargs the call's keyword arguments (`training` matters for dropout).
+ * @example
+ * fastPathBlocker(fastLstm({ units: 8 }), "lstm", {}) // null on cpu and wasm
+ * fastPathBlocker(fastLstm({ units: 8, dropout: 0.2 }), "lstm", { training: true }) // "dropout during training …"
  */
 export function fastPathBlocker(layer: unknown, cellType: RecurrentCellType, kwargs: Kwargs): string | null {
   const backend = tf.getBackend();
