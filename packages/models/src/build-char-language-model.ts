@@ -88,7 +88,11 @@ export function resolveCharLanguageModelOptions(options: CharLanguageModelOption
  * @example
  * const model = buildCharLanguageModel({ vocabSize: charEncoder.vocabSize });
  */
-export function buildCharLanguageModel(options: CharLanguageModelOptions): tf.LayersModel {
+export function buildCharLanguageModel(
+  options: CharLanguageModelOptions,
+  /** @internal skip drawing the weights (the caller sets them right away) */
+  internal: { skipInitialization?: boolean } = {},
+): tf.LayersModel {
   const o = resolveCharLanguageModelOptions(options);
   const input = o.stateful
     ? tf.input({ batchShape: [o.batchSize, o.sequenceLength], dtype: "int32", name: "chars" })
@@ -107,6 +111,6 @@ export function buildCharLanguageModel(options: CharLanguageModelOptions): tf.La
   }).apply(x) as tf.SymbolicTensor;
   const output = tf.layers.dense({ units: o.vocabSize, kernelInitializer: "glorotUniform", name: "logits" }).apply(x) as tf.SymbolicTensor;
   const model = tf.model({ inputs: input, outputs: output, name: "char_language_model" });
-  initializeKerasWeights(model, o.seed);
+  if (internal.skipInitialization !== true) initializeKerasWeights(model, o.seed);
   return model;
 }

@@ -111,13 +111,16 @@ function statefulCopy(model: tf.LayersModel): tf.LayersModel {
         model.weights.map((w) => w.originalName).join(", "),
     );
   }
-  const copy = buildCharLanguageModel({
-    vocabSize: embeddings.shape[0] as number,
-    embeddingDim: embeddings.shape[1] as number,
-    units: recurrent.shape[0] as number,
-    stateful: true,
-    batchSize: 1,
-  });
+  const copy = buildCharLanguageModel(
+    {
+      vocabSize: embeddings.shape[0] as number,
+      embeddingDim: embeddings.shape[1] as number,
+      units: recurrent.shape[0] as number,
+      stateful: true,
+      batchSize: 1,
+    },
+    { skipInitialization: true }, // the weights are copied next
+  );
   const values = model.getWeights();
   copy.setWeights(values);
   copy.resetStates();
