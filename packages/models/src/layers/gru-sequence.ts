@@ -5,6 +5,7 @@ import {
   inputGradients,
   inputProjection,
   isRecordingGradients,
+  plainMatMul,
   runFused,
   stackRows,
   timeIndex,
@@ -56,10 +57,10 @@ export function gruSequence(
     const hhs: tf.Tensor[] = [];
     for (let s = 0; s < time; s++) {
       const t = timeIndex(s, time, options.goBackwards);
-      const hu = tf.matMul(h, uzr);
+      const hu = plainMatMul(h, uzr);
       const [zr, rh] = runFused(GRU_GATES, { xw, hu, hPrev: h }, { t, ...attrs }) as [tf.Tensor, tf.Tensor];
       hu.dispose();
-      const rhu = tf.matMul(rh, uh);
+      const rhu = plainMatMul(rh, uh);
       const [hn, hh] = runFused(GRU_STATE, { xw, zr, rhu, hPrev: h, mask }, { t, ...attrs }) as [tf.Tensor, tf.Tensor];
       rhu.dispose();
       if (recording) {
@@ -110,7 +111,7 @@ export function gruSequence(
         ) as [tf.Tensor, tf.Tensor, tf.Tensor];
         dhRec?.dispose();
         if (dhCarry !== null && dhCarry !== dy) dhCarry.dispose();
-        const dRh = tf.matMul(dzh, uhT);
+        const dRh = plainMatMul(dzh, uhT);
         const [dzr, dhCarryPrev] = runFused(
           GRU_GATES_GRAD,
           { dRh, zr: zrsS[s], hPrev, dzz, dhPartial, mask: maskS },
@@ -119,7 +120,7 @@ export function gruSequence(
         dRh.dispose();
         dzz.dispose();
         dhPartial.dispose();
-        dhRec = tf.matMul(dzr, uzrT);
+        dhRec = plainMatMul(dzr, uzrT);
         dzrByTime[t] = dzr;
         dzhByTime[t] = dzh;
         hPrevByTime[t] = hPrev;

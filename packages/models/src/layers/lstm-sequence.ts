@@ -5,6 +5,7 @@ import {
   inputGradients,
   inputProjection,
   isRecordingGradients,
+  plainMatMul,
   runFused,
   stackRows,
   timeIndex,
@@ -65,7 +66,7 @@ export function lstmSequence(
     const gs: tf.Tensor[] = [];
     for (let s = 0; s < time; s++) {
       const t = timeIndex(s, time, options.goBackwards);
-      const hu = tf.matMul(h, recurrentKernel);
+      const hu = plainMatMul(h, recurrentKernel);
       const [hn, cn, gates] = runFused(LSTM_STEP, { xw, hu, hPrev: h, cPrev: c, mask }, { t, ...attrs }) as [
         tf.Tensor,
         tf.Tensor,
@@ -124,7 +125,7 @@ export function lstmSequence(
         dhRec?.dispose();
         if (dhCarry !== null && dhCarry !== dy) dhCarry.dispose();
         dcNext?.dispose();
-        dhRec = tf.matMul(dz, recurrentT);
+        dhRec = plainMatMul(dz, recurrentT);
         dzByTime[t] = dz;
         hPrevByTime[t] = s > 0 ? hsS[s - 1]! : h0S;
         dhCarry = dhCarryPrev;

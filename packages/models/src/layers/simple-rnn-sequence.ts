@@ -5,6 +5,7 @@ import {
   inputGradients,
   inputProjection,
   isRecordingGradients,
+  plainMatMul,
   runFused,
   stackRows,
   timeIndex,
@@ -51,7 +52,7 @@ export function simpleRnnSequence(
     const hs: tf.Tensor[] = [];
     for (let s = 0; s < time; s++) {
       const t = timeIndex(s, time, options.goBackwards);
-      const hu = tf.matMul(h, recurrentKernel);
+      const hu = plainMatMul(h, recurrentKernel);
       const [hn] = runFused(SIMPLE_RNN_STEP, { xw, hu, hPrev: h, mask }, { t, ...attrs }) as [tf.Tensor];
       hu.dispose();
       if (recording || options.returnSequences) hs.push(hn);
@@ -84,7 +85,7 @@ export function simpleRnnSequence(
         ) as [tf.Tensor, tf.Tensor];
         dhRec?.dispose();
         if (dhCarry !== null && dhCarry !== dy) dhCarry.dispose();
-        dhRec = tf.matMul(dz, recurrentT);
+        dhRec = plainMatMul(dz, recurrentT);
         dzByTime[t] = dz;
         hPrevByTime[t] = s > 0 ? hsS[s - 1]! : h0S;
         dhCarry = dhCarryPrev;
