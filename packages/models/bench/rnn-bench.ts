@@ -198,7 +198,7 @@ async function main(): Promise<void> {
       if (!Number.isInteger(T) || T < 1) throw new RangeError(`expected --T to be a positive integer, got ${T}`);
       for (const mode of values["no-predict"] ? (["train"] as const) : (["train", "predict"] as const)) {
         for (const impl of impls) {
-          const rowBackends = impl === "torch" ? ["torch"] : backends;
+          const rowBackends = impl === "torch" ? ["cpu"] : backends; // PyTorch runs on the CPU
           for (const backend of rowBackends) {
             const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
             if (skipSlow && slow) continue;
