@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { LSTM_STEP, LSTM_STEP_GRAD } from "@recurrent/backends";
+import { LSTM_SEQUENCE, LSTM_STEP, LSTM_STEP_GRAD } from "@recurrent/backends";
 import type { SequenceOptions, SequenceWeights } from "./recurrent-sequence";
 import {
   inputGradients,
@@ -19,7 +19,8 @@ import { packOutputs, unpackGradient, unpackOutputs } from "./packed-outputs";
  * Forward: one matrix product for the input projections of all steps, then per step one `matMul` (h·U) and one
  * fused kernel. Backward: per step one fused kernel and one `matMul` with Uᵀ (transposed once), then the weight
  * gradients as single products over all batch·time rows. Saved for the backward pass: the per-step gates, cell
- * and hidden states (memory linear in time).
+ * and hidden states (memory linear in time). Outside a gradient computation on wasm, the whole recurrence is one
+ * kernel call (`RecurrentLstmSequence`).
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0, c0]`, each `[batch, units]`, or null for zeros.
@@ -47,6 +48,20 @@ export function lstmSequence(
     [batch, units],
     [batch, units],
   ];
+
+  if (!recording && tf.getBackend() === "wasm" && tf.getKernel(LSTM_SEQUENCE, "wasm") !== undefined) {
+    // Inference on wasm: the whole recurrence in one kernel call (no per-step tensors or engine overhead).
+    const xw = inputProjection(x, weights.kernel, weights.bias);
+    const outs = runFused(
+      LSTM_SEQUENCE,
+      { xw, u: weights.recurrentKernel, h0: h0Input, c0: c0Input, mask },
+      { ...attrs, goBackwards: options.goBackwards ? 1 : 0, returnSequences: options.returnSequences ? 1 : 0 },
+    );
+    xw.dispose();
+    const [hT, cT] = outs.slice(-2) as [tf.Tensor, tf.Tensor];
+    const output = options.returnSequences ? outs[0]! : hT;
+    return withStates ? [output, hT, cT] : [output];
+  }
 
   const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x1, kernel, recurrentKernel, bias, h0, c0] = args as [

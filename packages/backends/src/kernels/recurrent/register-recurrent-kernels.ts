@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { FusedKernelBackend, FusedKernelSpec } from "./fused-kernel";
 import { fusedKernelConfig } from "./fused-kernel";
 import { gruGatesGradSpec, gruGatesSpec, gruStateGradSpec, gruStateSpec } from "./gru-step";
+import { lstmSequenceWasmConfig } from "./lstm-sequence-wasm";
 import { lstmStepGradSpec, lstmStepSpec } from "./lstm-step";
 import { simpleRnnStepGradSpec, simpleRnnStepSpec } from "./simple-rnn-step";
 import { registerTransposeFreeMatMul } from "./transpose-free-mat-mul";
@@ -42,6 +43,10 @@ export const RECURRENT_KERNEL_BACKENDS: readonly FusedKernelBackend[] = ["cpu", 
 export function registerRecurrentKernels(): string[] {
   const added: string[] = [];
   if (registerTransposeFreeMatMul()) added.push("BatchMatMul/wasm (transpose-free)");
+  if (tf.getKernel(lstmSequenceWasmConfig.kernelName, "wasm") === undefined) {
+    tf.registerKernel(lstmSequenceWasmConfig);
+    added.push(`${lstmSequenceWasmConfig.kernelName}/wasm`);
+  }
   for (const backendName of RECURRENT_KERNEL_BACKENDS) {
     for (const spec of SPECS) {
       if (tf.getKernel(spec.name, backendName) !== undefined) continue;
