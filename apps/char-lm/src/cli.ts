@@ -14,22 +14,12 @@ import {
 import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { CharEncoder, charChunkBatches, charChunks, type CharChunks } from "@recurrent/text-prep";
 import * as tf from "@tensorflow/tfjs";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { formatSeconds, integerOption as int, positiveOption as positive, trainingProgressBar } from "app-kit";
+import { Command, Option } from "commander";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
-import { formatSeconds, trainingProgressBar } from "./progress-bar";
 
 const KIND = "char-lm";
 
-const int = (name: string, min = 1) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected ${name} to be an integer >= ${min}, got ${value}`);
-  return n;
-};
-const positive = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected ${name} > 0, got ${value}`);
-  return n;
-};
 
 /** Options that decide the data, model and optimizer of a run (stored as run.json; resuming requires the same). */
 interface RunConfig {

@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { sharedDataFile } from "app-kit";
 import { readTextFile } from "@recurrent/text-prep";
 
 /** The chapter's slice markers. */
@@ -34,21 +33,7 @@ export function holdOut<T extends { length: number; subarray(a: number, b?: numb
   return { train: ids.subarray(0, cut), heldOut: ids.subarray(cut) };
 }
 
-/** The repository root above `from`, or null. */
-export function findRepoRoot(from: string): string | null {
-  let dir = resolve(from);
-  while (true) {
-    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-/** `<repo>/../shared/data/mysterious-island.txt` when it exists. */
+/** `<repo>/../shared/data/mysterious-island.txt` when it exists, else null. */
 export function sharedNovel(from: string): string | null {
-  const root = findRepoRoot(from);
-  if (root === null) return null;
-  const path = join(root, "..", "shared", "data", "mysterious-island.txt");
-  return existsSync(path) ? path : null;
+  return sharedDataFile("mysterious-island.txt", from);
 }

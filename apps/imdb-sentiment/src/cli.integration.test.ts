@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findRepoRoot } from "./imdb-data";
+import { findRepoRoot } from "app-kit";
 
 const run = promisify(execFile);
 const appDir = resolve(import.meta.dirname, "..");

@@ -18,30 +18,15 @@ import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@r
 import { keepLast, TokenTextEncoder } from "@recurrent/text-prep";
 import * as tf from "@tensorflow/tfjs";
 import cliProgress from "cli-progress";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, trainingProgressBar } from "app-kit";
+import { Command, Option } from "commander";
 import { downloadFile, OFFICIAL_IMDB_ARCHIVE } from "./download-file";
-import { buildEncoder, encodeSplit, findRepoRoot, loadImdbSplits, makeBatches, sharedArchive, toTrainingBatches } from "./imdb-data";
-import { formatSeconds, trainingProgressBar } from "./progress-bar";
+import { buildEncoder, encodeSplit, loadImdbSplits, makeBatches, SHARED_ARCHIVE, toTrainingBatches } from "./imdb-data";
 import { renderReport } from "./render-report";
 import { incompatibilities, readRunConfig, type RunConfig } from "./run-config";
 
 const KIND = "imdb-sentiment";
 
-const int = (name: string, min = 1) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected ${name} to be an integer >= ${min}, got ${value}`);
-  return n;
-};
-const positive = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected ${name} > 0, got ${value}`);
-  return n;
-};
-const rate = (value: string) => {
-  const n = Number(value);
-  if (!(n >= 0 && n < 1)) throw new InvalidArgumentError(`expected a rate in [0, 1), got ${value}`);
-  return n;
-};
 
 /** Where the data comes from: --data, else ../shared/data, else the official archive (downloaded once). */
 async function resolveData(data: string | undefined, cacheDir: string | undefined): Promise<string> {
@@ -49,7 +34,7 @@ async function resolveData(data: string | undefined, cacheDir: string | undefine
     if (!existsSync(data)) throw new Error(`--data ${data}: no such file or folder`);
     return resolve(data);
   }
-  const shared = sharedArchive(process.cwd());
+  const shared = sharedDataFile(SHARED_ARCHIVE, process.cwd());
   if (shared !== null) return shared;
   const root = findRepoRoot(process.cwd());
   const cache = cacheDir ?? (root === null ? join(homedir(), ".cache", "recurrent") : join(root, ".cache"));
@@ -390,7 +375,7 @@ program
   .option("--units <n>", "units per recurrent layer and direction", int("units"), 64)
   .option("--embedding-dim <n>", "embedding width", int("embedding-dim"), 20)
   .option("--dense-units <n>", "units of the hidden Dense layer", int("dense-units"), 64)
-  .option("--dropout <rate>", "dropout before the recurrent and hidden Dense layers", rate, 0)
+  .option("--dropout <rate>", "dropout before the recurrent and hidden Dense layers", rateOption("dropout"), 0)
   .option("--mask", "mask padding (the chapter does not)", false)
   .option("--learning-rate <lr>", "Adam learning rate", positive("learning-rate"), 1e-3)
   .option("--clip-norm <n>", "clip gradients to this global norm", positive("clip-norm"))

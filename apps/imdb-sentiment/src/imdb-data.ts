@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import type { TrainingBatch } from "@recurrent/models";
 import {
   bucketedBatches,
@@ -104,21 +102,5 @@ export function* toTrainingBatches(batches: Iterable<LabeledPaddedBatch>): Gener
   for (const b of batches) yield { inputs: b.data, batchSize: b.shape[0], timeSteps: b.shape[1], targets: b.labels };
 }
 
-/** The repository root (the folder with pnpm-workspace.yaml) above `from`, or null. */
-export function findRepoRoot(from: string): string | null {
-  let dir = resolve(from);
-  while (true) {
-    if (existsSync(join(dir, "pnpm-workspace.yaml"))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
-
-/** `<repo>/../shared/data/aclImdb-labeled.tar.gz` when it exists. */
-export function sharedArchive(from: string): string | null {
-  const root = findRepoRoot(from);
-  if (root === null) return null;
-  const path = join(root, "..", "shared", "data", "aclImdb-labeled.tar.gz");
-  return existsSync(path) ? path : null;
-}
+/** The file name of our labeled IMDb archive in `../shared/data`. */
+export const SHARED_ARCHIVE = "aclImdb-labeled.tar.gz";

@@ -39,6 +39,12 @@ export function trainingProgressBar(): { update(p: TrainingProgress): void; stop
   };
 }
 
+/**
+ * Formats a duration the way the progress lines show it: `1h05m`, `4m21s`, `9s`.
+ *
+ * @example
+ * formatSeconds(261) // "4m21s"
+ */
 export function formatSeconds(s: number): string {
   const t = Math.round(s);
   const h = Math.floor(t / 3600);

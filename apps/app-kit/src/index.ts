@@ -1,0 +1,3 @@
+export { formatSeconds, trainingProgressBar } from "./progress-bar";
+export { integerOption, positiveOption, rateOption } from "./cli-options";
+export { findRepoRoot, sharedDataFile } from "./shared-data";
