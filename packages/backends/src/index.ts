@@ -12,8 +12,8 @@ export type {
   WasmBinaryName,
   WasmDetails,
 } from "./init-backend";
-export { listRegisteredKernels, registerKernels, unregisterKernels } from "./register-kernels";
-export type { RegisteredKernel } from "./register-kernels";
+export { KERNEL_GROUPS, listRegisteredKernels, registerKernels, unregisterKernels } from "./register-kernels";
+export type { KernelGroup, RegisteredKernel } from "./register-kernels";
 export {
   hasRecurrentKernels,
   RECURRENT_KERNEL_BACKENDS,

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { BackendsError } from "./backends-error";
 import { formatBackendReport, initBackend } from "./init-backend";
 import type { EngineModuleSpecifier } from "./init-backend";
+import { RECURRENT_KERNEL_NAMES } from "./kernels/recurrent/recurrent-kernel-configs";
 
 /** What Node throws for a missing optional peer. */
 function notInstalled(specifier: string): Error {
@@ -62,7 +63,9 @@ describe("initBackend", () => {
     expect(report.wasm?.threadsSupported).toBe(false); // tfjs disables wasm threads under Node
     expect(report.wasm?.threadsCount).toBe(tfWasm.getThreadsCount());
     expect(report.wasm?.binary).toBe(report.wasm?.simd ? "tfjs-backend-wasm-simd.wasm" : "tfjs-backend-wasm.wasm");
-    expect(report.kernels).toEqual(["UnsortedSegmentSum@cpu", "UnsortedSegmentSum@wasm"]);
+    expect(report.kernels).toEqual(expect.arrayContaining(["UnsortedSegmentSum@cpu", "UnsortedSegmentSum@wasm", "BatchMatMul@wasm"]));
+    expect(report.kernels).toEqual(expect.arrayContaining(RECURRENT_KERNEL_NAMES.flatMap((n) => [`${n}@cpu`, `${n}@wasm`])));
+    expect(formatBackendReport(report)).toContain("UnsortedSegmentSum (cpu, wasm)");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toBe(formatBackendReport(report));
     expect(lines[0]).toContain("@recurrent/backends: using wasm (tfjs-core");

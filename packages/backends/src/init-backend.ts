@@ -3,7 +3,8 @@ import type * as NodeFs from "node:fs";
 import type * as NodeModule from "node:module";
 import type * as NodePath from "node:path";
 import { BackendsError } from "./backends-error";
-import { registerKernels as registerOurKernels } from "./register-kernels";
+import { KERNEL_GROUPS, registerKernels as registerOurKernels } from "./register-kernels";
+import type { KernelGroup } from "./register-kernels";
 
 /** The engines {@link initBackend} knows, by their tfjs backend names. `"tensorflow"` is native libtensorflow. */
 export type EngineName = "tensorflow" | "wasm" | "cpu";
@@ -50,10 +51,12 @@ export interface InitBackendOptions {
    */
   threads?: number;
   /**
-   * Register this package's kernels ({@link registerKernels}) once an engine is chosen.
+   * Register this package's kernels ({@link registerKernels}) once an engine is chosen: `true` for all of them,
+   * `false` for none, or a list of {@link KernelGroup}s (e.g. `["embedding-gradient"]` to train stock layers on
+   * wasm with nothing else changed, as the benchmarks' "stock" rows do).
    * @default true
    */
-  registerKernels?: boolean;
+  registerKernels?: boolean | readonly KernelGroup[];
   /**
    * Where to print the summary ({@link formatBackendReport}); `false` prints nothing.
    * @default console.info
@@ -433,7 +436,8 @@ async function run(order: EngineName[], forced: EngineName | undefined, options:
       skipped.push({ engine, reason });
       continue;
     }
-    const kernels = options.registerKernels === false ? [] : registerOurKernels();
+    const groups = options.registerKernels === false ? [] : options.registerKernels === undefined || options.registerKernels === true ? KERNEL_GROUPS : options.registerKernels;
+    const kernels = groups.length === 0 ? [] : registerOurKernels(groups);
     const report: BackendReport = {
       engine,
       selectedBy: forced !== undefined ? "env" : "order",
@@ -477,7 +481,20 @@ export function formatBackendReport(report: BackendReport): string {
   head += ")";
   const lines = [head];
   for (const s of report.skipped) lines.push(`  skipped ${s.engine}: ${s.reason}`);
-  lines.push(`  kernels registered: ${report.kernels.length > 0 ? report.kernels.join(", ") : "none"}`);
+  lines.push(`  kernels registered: ${report.kernels.length > 0 ? groupKernels(report.kernels) : "none"}`);
   for (const n of report.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
+}
+
+/** `["A@cpu", "A@wasm", "B@wasm"]` → `"A (cpu, wasm), B (wasm)"`: the report's kernel line, one entry per kernel. */
+function groupKernels(kernels: readonly string[]): string {
+  const backends = new Map<string, string[]>();
+  for (const entry of kernels) {
+    const at = entry.lastIndexOf("@");
+    const name = entry.slice(0, at);
+    const list = backends.get(name) ?? [];
+    list.push(entry.slice(at + 1));
+    backends.set(name, list);
+  }
+  return [...backends].map(([name, list]) => `${name} (${list.join(", ")})`).join(", ");
 }

@@ -1,5 +1,7 @@
-import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig } from "@tensorflow/tfjs";
+import { ourKernel, registerOurKernel, restoreStockKernel, stockOf } from "./kernel-registry";
+import { RECURRENT_KERNEL_CONFIGS } from "./kernels/recurrent/recurrent-kernel-configs";
+import { transposeFreeMatMulConfig } from "./kernels/recurrent/transpose-free-mat-mul";
 import { unsortedSegmentSumConfigs } from "./kernels/unsorted-segment-sum";
 
 /** One kernel this package puts in the TensorFlow.js kernel registry. */
@@ -13,21 +15,33 @@ export interface RegisteredKernel {
 }
 
 /**
- * Marks our kernel functions with a process-wide symbol, so that two copies of this package (an ESM and a CJS
- * build, say) recognise each other's kernels and do not register twice.
+ * The kernels of this package, in groups that can be registered separately:
+ *
+ * - `"embedding-gradient"`: `UnsortedSegmentSum` on `wasm` and `cpu` (what an Embedding layer's gradient needs);
+ * - `"recurrent"`: the fused recurrent kernels of the fast layers in `@recurrent/models`;
+ * - `"transpose-free-matmul"`: the wasm `BatchMatMul` that runs transposed products at the plain product's speed.
  */
-const MARK = Symbol.for("@recurrent/backends/kernel");
+export type KernelGroup = "embedding-gradient" | "recurrent" | "transpose-free-matmul";
 
-interface MarkedConfig extends KernelConfig {
-  [MARK]?: { stock: KernelConfig | undefined };
+/** All groups, in registration order. */
+export const KERNEL_GROUPS: readonly KernelGroup[] = ["embedding-gradient", "recurrent", "transpose-free-matmul"];
+
+interface KernelEntry {
+  kernelName: string;
+  backendName: string;
+  /** Our config, given the stock one the registry holds (undefined when it cannot be built yet). */
+  make: (stock: KernelConfig | undefined) => KernelConfig | undefined;
 }
 
-/** Every kernel this package registers. Add new kernel configs here. */
-const KERNEL_CONFIGS: readonly KernelConfig[] = [...unsortedSegmentSumConfigs];
+const asIs = (config: KernelConfig): KernelEntry => ({ kernelName: config.kernelName, backendName: config.backendName, make: () => config });
 
-function isOurs(config: KernelConfig | undefined): config is MarkedConfig & { [MARK]: { stock: KernelConfig | undefined } } {
-  return config !== undefined && (config as MarkedConfig)[MARK] !== undefined;
-}
+const ENTRIES: Readonly<Record<KernelGroup, readonly KernelEntry[]>> = {
+  "embedding-gradient": unsortedSegmentSumConfigs.map(asIs),
+  recurrent: RECURRENT_KERNEL_CONFIGS.map(asIs),
+  "transpose-free-matmul": [{ kernelName: "BatchMatMul", backendName: "wasm", make: transposeFreeMatMulConfig }],
+};
+
+const ALL_ENTRIES: readonly KernelEntry[] = KERNEL_GROUPS.flatMap((group) => ENTRIES[group]);
 
 /**
  * Registers the kernels the `cpu` and `wasm` backends need to train the chapter's models efficiently:
@@ -35,7 +49,13 @@ function isOurs(config: KernelConfig | undefined): config is MarkedConfig & { [M
  * - `UnsortedSegmentSum` on `wasm` (missing there: without it the gradient of an Embedding layer, and so any
  *   `fit`/`minimize` through one, fails with "Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'");
  * - `UnsortedSegmentSum` on `cpu`, replacing the stock kernel whose cost grows with the number of segments
- *   (the vocabulary size) instead of the number of ids.
+ *   (the vocabulary size) instead of the number of ids;
+ * - the fused recurrent kernels of the fast layers in `@recurrent/models` (one LSTM / GRU / SimpleRNN time step,
+ *   forward and backward, on `cpu` and `wasm`; a whole-sequence LSTM for inference on `wasm`);
+ * - on `wasm`, a `BatchMatMul` that runs transposed products (every matMul gradient) as an explicit transpose
+ *   plus the plain product, about 10× faster than the stock kernel's transposed forms. It is installed once the
+ *   wasm backend's own kernels are loaded: calling this again after importing `@tensorflow/tfjs-backend-wasm`
+ *   adds it.
  *
  * Registration is by backend name, so it works before or after the backend is initialised and does not load
  * `@tensorflow/tfjs-backend-wasm`. Idempotent: calling it again (or from a second copy of this package) changes
@@ -47,21 +67,20 @@ function isOurs(config: KernelConfig | undefined): config is MarkedConfig & { [M
  * import { registerKernels } from "@recurrent/backends";
  * registerKernels(); // [{ kernelName: "UnsortedSegmentSum", backendName: "cpu", replacesStock: true }, …]
  */
-export function registerKernels(): RegisteredKernel[] {
-  for (const config of KERNEL_CONFIGS) {
-    const current = tf.getKernel(config.kernelName, config.backendName);
-    if (isOurs(current)) continue;
-    const marked: MarkedConfig = { ...config, [MARK]: { stock: current } };
-    // Unregister first: registerKernel warns when it overwrites an entry.
-    if (current !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
-    tf.registerKernel(marked);
+export function registerKernels(groups: readonly KernelGroup[] = KERNEL_GROUPS): RegisteredKernel[] {
+  for (const group of groups) {
+    const entries = ENTRIES[group];
+    if (entries === undefined) {
+      throw new RangeError(`expected kernel groups among ${KERNEL_GROUPS.join(", ")}, got ${JSON.stringify(group)}`);
+    }
+    for (const { kernelName, backendName, make } of entries) registerOurKernel(kernelName, backendName, make);
   }
   return listRegisteredKernels();
 }
 
 /**
  * Removes the kernels {@link registerKernels} added and puts back the stock ones they replaced (on `wasm`,
- * `UnsortedSegmentSum` becomes unavailable again). Meant for benchmarks and tests that compare against stock
+ * `UnsortedSegmentSum` becomes unavailable again, and `BatchMatMul` is the stock one). Meant for benchmarks and tests that compare against stock
  * TensorFlow.js; idempotent.
  *
  * @example
@@ -70,13 +89,7 @@ export function registerKernels(): RegisteredKernel[] {
  * registerKernels();
  */
 export function unregisterKernels(): void {
-  for (const config of KERNEL_CONFIGS) {
-    const current = tf.getKernel(config.kernelName, config.backendName);
-    if (!isOurs(current)) continue;
-    tf.unregisterKernel(config.kernelName, config.backendName);
-    const stock = current[MARK].stock;
-    if (stock !== undefined) tf.registerKernel(stock);
-  }
+  for (const { kernelName, backendName } of ALL_ENTRIES) restoreStockKernel(kernelName, backendName);
 }
 
 /**
@@ -87,15 +100,9 @@ export function unregisterKernels(): void {
  */
 export function listRegisteredKernels(): RegisteredKernel[] {
   const out: RegisteredKernel[] = [];
-  for (const config of KERNEL_CONFIGS) {
-    const current = tf.getKernel(config.kernelName, config.backendName);
-    if (isOurs(current)) {
-      out.push({
-        kernelName: config.kernelName,
-        backendName: config.backendName,
-        replacesStock: current[MARK].stock !== undefined,
-      });
-    }
+  for (const { kernelName, backendName } of ALL_ENTRIES) {
+    const ours = ourKernel(kernelName, backendName);
+    if (ours !== undefined) out.push({ kernelName, backendName, replacesStock: stockOf(ours) !== undefined });
   }
   return out;
 }

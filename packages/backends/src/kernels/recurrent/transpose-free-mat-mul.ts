@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-
-const MARK = Symbol.for("@recurrent/backends/transpose-free-mat-mul");
+import { registerOurKernel } from "../../kernel-registry";
 
 type Args = { inputs: Record<string, TensorInfo>; backend: { disposeData(dataId: object): void }; attrs: NamedAttrMap };
 
@@ -12,8 +11,8 @@ type Args = { inputs: Record<string, TensorInfo>; backend: { disposeData(dataId:
  * run at 1–1.6 GFLOP/s against 14–21 for the plain form (tfjs-backend-wasm 4.22, XNNPACK), so this costs one
  * copy and saves ~10× on the product. Results are identical up to float rounding order.
  *
- * Idempotent; does nothing when the wasm backend's kernels are not loaded. Called by
- * {@link registerRecurrentKernels}.
+ * Idempotent; does nothing when the wasm backend's kernels are not loaded. Part of {@link registerKernels}
+ * (which {@link unregisterKernels} undoes, restoring the stock kernel).
  *
  * @returns true when this call installed the kernel.
  * @example
@@ -21,9 +20,16 @@ type Args = { inputs: Record<string, TensorInfo>; backend: { disposeData(dataId:
  * tf.matMul(a, b, false, true); // on wasm: transpose(b), then a plain product
  */
 export function registerTransposeFreeMatMul(): boolean {
-  const stock = tf.getKernel("BatchMatMul", "wasm") as (KernelConfig & { [MARK]?: true }) | undefined;
+  return registerOurKernel("BatchMatMul", "wasm", transposeFreeMatMulConfig);
+}
+
+/**
+ * The transpose-free `BatchMatMul` config wrapping the wasm backend's stock one (see
+ * {@link registerTransposeFreeMatMul}); undefined while the wasm backend's kernels are not loaded.
+ */
+export function transposeFreeMatMulConfig(stock: KernelConfig | undefined): KernelConfig | undefined {
   const transpose = tf.getKernel("Transpose", "wasm");
-  if (stock === undefined || transpose === undefined || stock[MARK] === true) return false;
+  if (stock === undefined || transpose === undefined) return undefined;
   const stockFunc = stock.kernelFunc as unknown as (args: Args) => TensorInfo;
   const transposeFunc = transpose.kernelFunc as unknown as (args: Args) => TensorInfo;
   const transposeLast2 = (x: TensorInfo, backend: Args["backend"]): TensorInfo => {
@@ -43,7 +49,5 @@ export function registerTransposeFreeMatMul(): boolean {
     if (b2 !== b) backend.disposeData(b2.dataId);
     return out;
   }) as unknown as KernelFunc;
-  tf.unregisterKernel("BatchMatMul", "wasm");
-  tf.registerKernel({ ...stock, kernelFunc, [MARK]: true } as KernelConfig);
-  return true;
+  return { ...stock, kernelFunc };
 }
