@@ -1,35 +1,35 @@
 export { ModelsError } from "./models-error";
 export type { ModelsErrorCode } from "./models-error";
-export { languageModelMetrics } from "./language-model-metrics";
-export type { LanguageModelMetrics } from "./language-model-metrics";
+export { languageModelMetrics } from "./evaluation/language-model-metrics";
+export type { LanguageModelMetrics } from "./evaluation/language-model-metrics";
 export { createRandom, deriveSeed } from "./random";
 export type { Random } from "./random";
-export { orthogonalMatrix } from "./orthogonal-matrix";
-export type { OrthogonalMatrixOptions } from "./orthogonal-matrix";
-export { initializeKerasWeights } from "./initialize-keras-weights";
-export type { LayerImplementation, RecurrentCellType as RecurrentCellKind } from "./recurrent-layer-factory";
-export { buildSentimentModel, resolveSentimentModelOptions } from "./build-sentiment-model";
-export type { ResolvedSentimentModelOptions, SentimentModelOptions } from "./build-sentiment-model";
-export { buildCharLanguageModel, resolveCharLanguageModelOptions } from "./build-char-language-model";
-export type { CharLanguageModelOptions, ResolvedCharLanguageModelOptions } from "./build-char-language-model";
-export type { BatchSource, ModelTask, TrainingBatch } from "./training-batch";
-export { binaryClassificationMetrics } from "./binary-classification-metrics";
+export { orthogonalMatrix } from "./builders/orthogonal-matrix";
+export type { OrthogonalMatrixOptions } from "./builders/orthogonal-matrix";
+export { initializeKerasWeights } from "./builders/initialize-keras-weights";
+export type { LayerImplementation, RecurrentCellType as RecurrentCellKind } from "./builders/recurrent-layer-factory";
+export { buildSentimentModel, resolveSentimentModelOptions } from "./builders/build-sentiment-model";
+export type { ResolvedSentimentModelOptions, SentimentModelOptions } from "./builders/build-sentiment-model";
+export { buildCharLanguageModel, resolveCharLanguageModelOptions } from "./builders/build-char-language-model";
+export type { CharLanguageModelOptions, ResolvedCharLanguageModelOptions } from "./builders/build-char-language-model";
+export type { BatchSource, ModelTask, TrainingBatch } from "./training/training-batch";
+export { binaryClassificationMetrics } from "./evaluation/binary-classification-metrics";
 export type {
   BinaryClassificationMetrics,
   BinaryClassificationMetricsOptions,
   ConfusionMatrix,
-} from "./binary-classification-metrics";
-export { evaluateLanguageModel, evaluateSentimentModel, predictProbabilities } from "./evaluate-model";
-export type { BatchIterable, LanguageModelEvaluation } from "./evaluate-model";
-export { decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore } from "./training-checkpoint";
-export type { CheckpointStore, EpochRecord, NamedArray, TrainingCheckpoint } from "./training-checkpoint";
-export { trainModel } from "./train-model";
-export type { EarlyStoppingOptions, TrainModelOptions, TrainingProgress, TrainingResult } from "./train-model";
-export { sampleFromLogits } from "./sample-from-logits";
-export type { SamplingOptions } from "./sample-from-logits";
-export { generateText } from "./generate-text";
-export type { GenerateTextOptions, TextCodec } from "./generate-text";
-export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./model-bundle";
+} from "./evaluation/binary-classification-metrics";
+export { evaluateLanguageModel, evaluateSentimentModel, predictProbabilities } from "./evaluation/evaluate-model";
+export type { BatchIterable, LanguageModelEvaluation } from "./evaluation/evaluate-model";
+export { decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore } from "./training/training-checkpoint";
+export type { CheckpointStore, EpochRecord, NamedArray, TrainingCheckpoint } from "./training/training-checkpoint";
+export { trainModel } from "./training/train-model";
+export type { EarlyStoppingOptions, TrainModelOptions, TrainingProgress, TrainingResult } from "./training/train-model";
+export { sampleFromLogits } from "./generation/sample-from-logits";
+export type { SamplingOptions } from "./generation/sample-from-logits";
+export { generateText } from "./generation/generate-text";
+export type { GenerateTextOptions, TextCodec } from "./generation/generate-text";
+export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
 export type {
   BundleEncoder,
   BundleFileReader,
@@ -37,7 +37,7 @@ export type {
   DecodeBundleOptions,
   LoadedBundle,
   ModelBundleContents,
-} from "./model-bundle";
+} from "./bundles/model-bundle";
 export { FastLSTM, fastLstm } from "./layers/fast-lstm";
 export { FastGRU, fastGru } from "./layers/fast-gru";
 export { FastSimpleRNN, fastSimpleRnn } from "./layers/fast-simple-rnn";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { decodeBundle, encodeBundle, type DecodeBundleOptions, type LoadedBundle, type ModelBundleContents } from "../model-bundle";
+import { decodeBundle, encodeBundle, type DecodeBundleOptions, type LoadedBundle, type ModelBundleContents } from "../bundles/model-bundle";
 
 /**
  * Saves a model bundle (see `encodeBundle`) into a directory atomically: the

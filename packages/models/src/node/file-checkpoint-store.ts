@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import type { CheckpointStore } from "../training-checkpoint";
+import type { CheckpointStore } from "../training/training-checkpoint";
 import { writeFileAtomic } from "./write-file-atomic";
 
 /**

@@ -1,4 +1,4 @@
-import type { Random } from "./random";
+import type { Random } from "../random";
 
 /** Options of {@link sampleFromLogits}. */
 export interface SamplingOptions {

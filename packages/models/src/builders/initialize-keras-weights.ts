@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { orthogonalMatrix } from "./orthogonal-matrix";
-import { createRandom, deriveSeed } from "./random";
+import { createRandom, deriveSeed } from "../random";
 
 /**
  * Draws every weight of a model the way Keras initializes it by default, from

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createRandom, sampleFromLogits } from "./index";
+import { createRandom, sampleFromLogits } from "../index";
 
 function frequencies(logits: number[], draws: number, options: Parameters<typeof sampleFromLogits>[2] = {}): number[] {
   const random = createRandom(7);

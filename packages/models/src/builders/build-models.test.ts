@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "./expect-close";
-import { buildCharLanguageModel, buildSentimentModel, FastBidirectional, FastLSTM, resolveSentimentModelOptions } from "./index";
+import { expectClose } from "../expect-close";
+import { buildCharLanguageModel, buildSentimentModel, FastBidirectional, FastLSTM, resolveSentimentModelOptions } from "../index";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { languageModelMetrics } from "./index";
+import { languageModelMetrics } from "../index";
 
 describe("languageModelMetrics", () => {
   it("gives perplexity 2 and 1 bit per character for a loss of ln 2", () => {

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCharLanguageModel, generateText, trainModel } from "./index";
+import { buildCharLanguageModel, generateText, trainModel } from "../index";
 
 const alphabet = "abcd ";
 const codec = {

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "./index";
-import { FileCheckpointStore } from "./node/index";
+import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "../index";
+import { FileCheckpointStore } from "../node/index";
 
 const checkpoint: TrainingCheckpoint = {
   epoch: 2,

@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { binaryClassificationMetrics, type BinaryClassificationMetrics } from "./binary-classification-metrics";
 import { languageModelMetrics, type LanguageModelMetrics } from "./language-model-metrics";
-import { batchTensors, taskCorrect, taskLoss } from "./losses";
-import { checkBatch, iterateBatches, type TrainingBatch } from "./training-batch";
+import { batchTensors, taskCorrect, taskLoss } from "../training/losses";
+import { checkBatch, iterateBatches, type TrainingBatch } from "../training/training-batch";
 
 /** Batches to evaluate on: any sync or async iterable of {@link TrainingBatch}. */
 export type BatchIterable = Iterable<TrainingBatch> | AsyncIterable<TrainingBatch>;

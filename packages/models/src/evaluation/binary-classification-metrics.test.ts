@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binaryClassificationMetrics } from "./index";
+import { binaryClassificationMetrics } from "../index";
 
 describe("binaryClassificationMetrics", () => {
   it("counts the confusion matrix and derives precision, recall, F1 (hand-computed example)", () => {

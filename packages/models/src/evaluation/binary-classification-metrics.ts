@@ -1,4 +1,4 @@
-import { PROBABILITY_EPSILON } from "./losses";
+import { PROBABILITY_EPSILON } from "../training/losses";
 
 /** Counts of a binary confusion matrix (positive = label 1). */
 export interface ConfusionMatrix {

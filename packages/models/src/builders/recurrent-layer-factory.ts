@@ -1,8 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
-import { fastBidirectional } from "./layers/fast-bidirectional";
-import { fastGru } from "./layers/fast-gru";
-import { fastLstm } from "./layers/fast-lstm";
-import { fastSimpleRnn } from "./layers/fast-simple-rnn";
+import { fastBidirectional } from "../layers/fast-bidirectional";
+import { fastGru } from "../layers/fast-gru";
+import { fastLstm } from "../layers/fast-lstm";
+import { fastSimpleRnn } from "../layers/fast-simple-rnn";
 
 /** The recurrent cell types the builders support. */
 export type RecurrentCellType = "lstm" | "gru" | "simple-rnn";

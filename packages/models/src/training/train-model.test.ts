@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "./expect-close";
+import { expectClose } from "../expect-close";
 import {
   buildCharLanguageModel,
   buildSentimentModel,
@@ -13,7 +13,7 @@ import {
   trainModel,
   type TrainingBatch,
   type TrainingProgress,
-} from "./index";
+} from "../index";
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
-import { buildCharLanguageModel } from "./build-char-language-model";
-import { createRandom } from "./random";
+import { buildCharLanguageModel } from "../builders/build-char-language-model";
+import { createRandom } from "../random";
 import { resolveSamplingOptions, sampleFromLogits, type SamplingOptions } from "./sample-from-logits";
 
 /** What {@link generateText} needs from a character encoder (`CharEncoder` of `@recurrent/text-prep` fits). */

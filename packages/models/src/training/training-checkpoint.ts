@@ -1,4 +1,4 @@
-import { ModelsError } from "./models-error";
+import { ModelsError } from "../models-error";
 
 /** One named array of a checkpoint (a model or optimizer weight). */
 export interface NamedArray {

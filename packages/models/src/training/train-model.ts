@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
-import { evaluateLanguageModel, evaluateSentimentModel } from "./evaluate-model";
+import { evaluateLanguageModel, evaluateSentimentModel } from "../evaluation/evaluate-model";
 import { batchTensors, taskCorrect, taskLoss } from "./losses";
-import { ModelsError } from "./models-error";
+import { ModelsError } from "../models-error";
 import {
   decodeCheckpoint,
   encodeCheckpoint,

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "./expect-close";
+import { expectClose } from "../expect-close";
 import {
   BUNDLE_FILES,
   buildSentimentModel,
@@ -12,8 +12,8 @@ import {
   FastBidirectional,
   ModelsError,
   predictProbabilities,
-} from "./index";
-import { loadBundle, saveBundle } from "./node/index";
+} from "../index";
+import { loadBundle, saveBundle } from "../node/index";
 
 // a stand-in encoder with the shape TokenTextEncoder has (vocabSize, toJSON, fromJSON)
 class ToyEncoder {

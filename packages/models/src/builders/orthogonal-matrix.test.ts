@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { expectClose } from "./expect-close";
-import { createRandom, orthogonalMatrix } from "./index";
+import { expectClose } from "../expect-close";
+import { createRandom, orthogonalMatrix } from "../index";
 
 function gram(w: Float32Array, rows: number, cols: number, byRows: boolean): Float64Array {
   const n = byRows ? rows : cols;

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
-import { FastBidirectional } from "./layers/fast-bidirectional";
-import { FastGRU } from "./layers/fast-gru";
-import { FastLSTM } from "./layers/fast-lstm";
-import { FastSimpleRNN } from "./layers/fast-simple-rnn";
-import { ModelsError } from "./models-error";
-import type { LayerImplementation } from "./recurrent-layer-factory";
+import { FastBidirectional } from "../layers/fast-bidirectional";
+import { FastGRU } from "../layers/fast-gru";
+import { FastLSTM } from "../layers/fast-lstm";
+import { FastSimpleRNN } from "../layers/fast-simple-rnn";
+import { ModelsError } from "../models-error";
+import type { LayerImplementation } from "../builders/recurrent-layer-factory";
 
 /** Files of a bundle directory. */
 export const BUNDLE_FILES = {
