@@ -1,4 +1,4 @@
-import { checkNonNegativeInteger, describe } from "./check-args";
+import { checkNonNegativeInteger, describe } from "../check-args";
 
 function checkCount(items: readonly unknown[], n: number, name: string): void {
   if (!Array.isArray(items)) throw new TypeError(`expected items to be an array, got ${describe(items)}`);

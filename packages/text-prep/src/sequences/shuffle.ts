@@ -1,4 +1,4 @@
-import { describe } from "./check-args";
+import { describe } from "../check-args";
 import { seededRandom, shuffleInPlace } from "./seeded-random";
 
 /**

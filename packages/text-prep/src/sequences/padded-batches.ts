@@ -1,4 +1,4 @@
-import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "./check-args";
+import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "../check-args";
 
 /** One batch of integer sequences, each padded to the batch's longest member. */
 export interface PaddedBatch {

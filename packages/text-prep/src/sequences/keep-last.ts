@@ -1,4 +1,4 @@
-import { checkNonNegativeInteger, describe } from "./check-args";
+import { checkNonNegativeInteger, describe } from "../check-args";
 
 /**
  * The last `n` elements of a sequence (all of it if shorter), as a copy: the

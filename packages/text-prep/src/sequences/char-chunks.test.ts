@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { charChunkBatches, charChunks } from "./index";
+import { charChunkBatches, charChunks } from "../index";
 
 describe("charChunks", () => {
   it("cuts chunks of seqLength + 1 into inputs and targets shifted by one", () => {

@@ -1,6 +1,6 @@
-import { TokenIndex } from "./token-index";
-import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "./tokenize";
-import { Vocabulary } from "./vocabulary";
+import { TokenIndex } from "../tokens/token-index";
+import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "../tokens/tokenize";
+import { Vocabulary } from "../tokens/vocabulary";
 import { badField, checkFormat, readJsonFile, writeFileAtomic } from "./json-file";
 
 const FORMAT = "@recurrent/text-prep:TokenTextEncoder";

@@ -1,4 +1,4 @@
-import { describe } from "./check-args";
+import { describe } from "../check-args";
 
 /**
  * A small, fast, seeded pseudo-random generator (sfc32 seeded through

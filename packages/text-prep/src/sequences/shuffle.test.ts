@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { shuffle, skip, splitAt, take } from "./index";
+import { shuffle, skip, splitAt, take } from "../index";
 
 describe("shuffle", () => {
   it("is a deterministic permutation for a seed and leaves its input alone (property)", () => {

@@ -1,4 +1,4 @@
-import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "./check-args";
+import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "../check-args";
 
 /** Options of {@link padSequences}. */
 export interface PadSequencesOptions {

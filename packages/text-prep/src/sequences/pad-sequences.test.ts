@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { keepLast, padSequences } from "./index";
+import { keepLast, padSequences } from "../index";
 
 describe("padSequences", () => {
   // Expected rows below are what keras.preprocessing.sequence.pad_sequences

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { fsError } from "./io-errors";
-import { TextPrepError } from "./text-prep-error";
+import { fsError } from "../readers/io-errors";
+import { TextPrepError } from "../text-prep-error";
 
 /** Writes `data` to a temporary file beside `file`, then renames it into place. @internal */
 export async function writeFileAtomic(file: string, data: string): Promise<void> {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TokenCounter, TokenTextEncoder, Vocabulary, buildVocabulary, tokenize } from "./index";
+import { TokenCounter, TokenTextEncoder, Vocabulary, buildVocabulary, tokenize } from "../index";
 
 describe("Vocabulary", () => {
   it("keeps first-seen order by default, like tfds TokenTextEncoder given a Counter", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bucketedBatches, paddedBatches } from "./index";
+import { bucketedBatches, paddedBatches } from "../index";
 
 const seqs = [Int32Array.of(1, 2, 3), Int32Array.of(4), Int32Array.of(5, 6), Int32Array.of(7, 8, 9, 10), Int32Array.of(11)];
 

@@ -1,4 +1,4 @@
-import { describe } from "./check-args";
+import { describe } from "../check-args";
 import {
   PaddedBatches,
   batchStarts,

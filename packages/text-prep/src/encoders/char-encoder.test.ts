@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CharEncoder, TextPrepError } from "./index";
+import { CharEncoder, TextPrepError } from "../index";
 
 let dir: string;
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TokenCounter, TokenTextEncoder, bucketedBatches, paddedBatches, readImdb, shuffle, type ImdbReview } from "./index";
+import { TokenCounter, TokenTextEncoder, bucketedBatches, paddedBatches, readImdb, shuffle, type ImdbReview } from "../index";
 
 // The real archive (see ../shared/data/README.md). Expected figures come from
 // the issue and were computed with Python 3.11 over the same archive:
 // [t for t in re.split(r'\W+', text) if t], counted with collections.Counter
 // (bench/tokenize_reference.py prints the full-archive ones).
-const archive = resolve(__dirname, "../../../../shared/data/aclImdb-labeled.tar.gz");
+const archive = resolve(__dirname, "../../../../../shared/data/aclImdb-labeled.tar.gz");
 if (!existsSync(archive)) console.warn(`skipping the IMDb integration tests: ${archive} is absent`);
 
 describe.skipIf(!existsSync(archive))("IMDb archive (real data)", () => {

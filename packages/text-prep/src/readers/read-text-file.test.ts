@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CharEncoder, readTextFile } from "./index";
+import { CharEncoder, readTextFile } from "../index";
 
 let dir: string;
 beforeAll(async () => {
@@ -37,7 +37,7 @@ describe("readTextFile", () => {
 
 // Integration test on the real novel (../shared/data); figures from its README,
 // computed there with Python's text mode.
-const novel = resolve(__dirname, "../../../../shared/data/mysterious-island.txt");
+const novel = resolve(__dirname, "../../../../../shared/data/mysterious-island.txt");
 describe.skipIf(!existsSync(novel))("The Mysterious Island (real data)", () => {
   it("gives the chapter's slice: 1,112,350 characters, 80 distinct", async () => {
     const text = await readTextFile(novel);

@@ -1,4 +1,4 @@
-import { checkObject, checkPositiveInteger, checkSequence, describe } from "./check-args";
+import { checkObject, checkPositiveInteger, checkSequence, describe } from "../check-args";
 import { seededRandom, shuffleInPlace } from "./seeded-random";
 
 /** Inputs and targets cut from one long id sequence, see {@link charChunks}. */

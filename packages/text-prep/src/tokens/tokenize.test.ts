@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { tokenize } from "./index";
+import { tokenize } from "../index";
 
 // Reference: the same split with a regular expression. `[\p{L}\p{N}_]` equals
 // Python's `\w` (re.UNICODE) on every code point Unicode 14 assigns (checked
