@@ -5,16 +5,14 @@ import {
   buildCharLanguageModel,
   evaluateLanguageModel,
   generateText,
-  ModelsError,
   trainModel,
   type LayerImplementation,
   type TrainingBatch,
-  type TrainingResult,
 } from "@recurrent/models";
 import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { CharEncoder, charChunkBatches, charChunks, type CharChunks } from "@recurrent/text-prep";
 import * as tf from "@tensorflow/tfjs";
-import { formatSeconds, integerOption as int, positiveOption as positive, trainingProgressBar } from "app-kit";
+import { formatSeconds, integerOption as int, positiveOption as positive, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
 
@@ -116,15 +114,9 @@ async function train(flags: TrainFlags): Promise<void> {
     seed: config.seed,
     implementation: flags.implementation,
   });
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const bar = trainingProgressBar();
   const start = performance.now();
-  let result: TrainingResult;
-  try {
-    result = await trainModel(model, {
+  const result = await runInterruptibleTraining(runDir, ({ signal, onProgress, printEpoch }) =>
+    trainModel(model, {
       task: "language-model",
       // chunks reshuffled every epoch (the chapter: shuffle buffer 10,000, batches of 64, remainder dropped)
       train: (epoch) => batchesOf(trainChunks, config.batchSize, config.seed + epoch),
@@ -137,28 +129,15 @@ async function train(flags: TrainFlags): Promise<void> {
       checkpointEverySteps: flags.checkpointEvery,
       ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
       batchesPerEpoch,
-      signal: controller.signal,
-      onProgress: (p) => bar.update(p),
-      onEpochEnd: (r) => {
-        bar.stop();
-        console.log(
+      signal,
+      onProgress,
+      onEpochEnd: (r) =>
+        printEpoch(
           `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} | held-out loss ${r.valLoss?.toFixed(4)} (${((r.valLoss ?? Number.NaN) / Math.LN2).toFixed(3)} bits/char) | ${formatSeconds(r.seconds)}`,
-        );
-      },
-    });
-  } catch (error) {
-    bar.stop();
-    if (error instanceof ModelsError && error.code === "ABORTED") {
-      console.error(`\ninterrupted: checkpoint saved in ${runDir}; run the same command again to resume`);
-      process.exitCode = 130;
-      return;
-    }
-    throw error;
-  } finally {
-    bar.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+        ),
+    }),
+  );
+  if (result === null) return;
   const seconds = (performance.now() - start) / 1000;
   const previous = await readFile(join(runDir, "metrics.json"), "utf8").then(
     (s) => JSON.parse(s) as { training?: { seconds?: number; steps?: number } },

@@ -8,7 +8,6 @@ import {
   evaluateSentimentModel,
   predictProbabilities,
   trainModel,
-  ModelsError,
   type BinaryClassificationMetrics,
   type LayerImplementation,
   type TrainingBatch,
@@ -18,7 +17,7 @@ import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@r
 import { keepLast, TokenTextEncoder } from "@recurrent/text-prep";
 import * as tf from "@tensorflow/tfjs";
 import cliProgress from "cli-progress";
-import { findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, trainingProgressBar } from "app-kit";
+import { findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
 import { downloadFile, OFFICIAL_IMDB_ARCHIVE } from "./download-file";
 import { buildEncoder, encodeSplit, loadImdbSplits, makeBatches, SHARED_ARCHIVE, toTrainingBatches } from "./imdb-data";
@@ -191,15 +190,9 @@ async function train(flags: TrainFlags): Promise<void> {
   );
 
   const model = buildSentimentModel({ vocabSize: encoder.vocabSize, ...wanted.model, seed: wanted.seed, implementation: flags.implementation });
-  const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error("interrupted"));
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  const bar = trainingProgressBar();
   t = performance.now();
-  let result: TrainingResult;
-  try {
-    result = await trainModel(model, {
+  const result = await runInterruptibleTraining(runDir, ({ signal, onProgress, printEpoch }) =>
+    trainModel(model, {
       task: "binary-classification",
       // bucketed batches are reshuffled each epoch; plain padded batches keep the chapter's fixed order
       train: (epoch) => toTrainingBatches(makeBatches(trainSet, batching, wanted.seed + epoch)),
@@ -212,28 +205,15 @@ async function train(flags: TrainFlags): Promise<void> {
       checkpointEverySteps: flags.checkpointEvery,
       ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
       batchesPerEpoch: firstEpoch.length,
-      signal: controller.signal,
-      onProgress: (p) => bar.update(p),
-      onEpochEnd: (r) => {
-        bar.stop();
-        console.log(
+      signal,
+      onProgress,
+      onEpochEnd: (r) =>
+        printEpoch(
           `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} accuracy ${r.accuracy.toFixed(4)} | validation loss ${r.valLoss?.toFixed(4)} accuracy ${r.valAccuracy?.toFixed(4)} | ${formatSeconds(r.seconds)}`,
-        );
-      },
-    });
-  } catch (error) {
-    bar.stop();
-    if (error instanceof ModelsError && error.code === "ABORTED") {
-      console.error(`\ninterrupted: checkpoint saved in ${runDir}; run the same command again to resume`);
-      process.exitCode = 130;
-      return;
-    }
-    throw error;
-  } finally {
-    bar.stop();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+        ),
+    }),
+  );
+  if (result === null) return;
   const trainSeconds = (performance.now() - t) / 1000;
   const previous = await readJson(join(runDir, "metrics.json"));
   const previousTraining = previous.training as { seconds?: number; steps?: number } | undefined;
