@@ -26,6 +26,11 @@ afterAll(async () => {
   await rm(runDir, { recursive: true, force: true });
 });
 
+// In CI the real data must be there: a missing file fails here instead of skipping the tests below.
+it.runIf(Boolean(process.env.CI))("finds the real data in CI (../shared/data/mysterious-island.txt)", () => {
+  expect(novel !== null).toBe(true);
+});
+
 describe.runIf(novel !== null)("char-lm CLI on the real novel (a tiny model, a few steps)", () => {
   it("trains, resumes, reports held-out figures and generates reproducibly with both methods", async () => {
     const common = ["--run-dir", runDir, "--units", "16", "--embedding-dim", "8", "--held-out", "0.002"];

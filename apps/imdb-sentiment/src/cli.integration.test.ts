@@ -29,6 +29,11 @@ afterAll(async () => {
   await rm(runDir, { recursive: true, force: true });
 });
 
+// In CI the real data must be there: a missing file fails here instead of skipping the tests below.
+it.runIf(Boolean(process.env.CI))("finds the real data in CI (../shared/data/aclImdb-labeled.tar.gz)", () => {
+  expect(hasData).toBe(true);
+});
+
 describe.runIf(hasData)("imdb-sentiment CLI on the real archive (a tiny run)", () => {
   it("trains, resumes, evaluates and predicts, writing the run folder", async () => {
     const common = ["--data", archive, "--run-dir", runDir, "--limit", "120", "--max-tokens", "40", "--units", "8", "--embedding-dim", "8"];

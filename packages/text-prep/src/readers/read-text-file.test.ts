@@ -38,6 +38,11 @@ describe("readTextFile", () => {
 // Integration test on the real novel (../shared/data); figures from its README,
 // computed there with Python's text mode.
 const novel = resolve(__dirname, "../../../../../shared/data/mysterious-island.txt");
+// In CI the real data must be there: a missing file fails here instead of skipping the tests below.
+it.runIf(Boolean(process.env.CI))("finds the real data in CI (../shared/data/mysterious-island.txt)", () => {
+  expect(existsSync(novel)).toBe(true);
+});
+
 describe.skipIf(!existsSync(novel))("The Mysterious Island (real data)", () => {
   it("gives the chapter's slice: 1,112,350 characters, 80 distinct", async () => {
     const text = await readTextFile(novel);
