@@ -128,6 +128,27 @@ export function intAttr(spec: string, attrs: NamedAttrMap, key: string): number 
   return v;
 }
 
+/**
+ * Checks an optional time-major input `[batch, time, ...trailing]` and that the time index `index` addresses one of
+ * its steps. Does nothing when the input is absent.
+ *
+ * @param trailing the dimensions after time; by default whatever the input has.
+ */
+export function checkTime(
+  spec: string,
+  shapes: Readonly<Record<string, readonly number[] | undefined>>,
+  key: string,
+  batch: number,
+  index: number,
+  trailing?: readonly number[],
+): void {
+  const shape = shapes[key];
+  if (shape === undefined) return;
+  const time = shape[1] ?? 0;
+  expectShape(spec, key, shape, [batch, time, ...(trailing ?? shape.slice(2))]);
+  if (index >= time) throw new RangeError(`${spec}: expected a time index < ${time} for "${key}", got ${index}`);
+}
+
 /** Checks that an input has the expected shape. */
 export function expectShape(
   spec: string,

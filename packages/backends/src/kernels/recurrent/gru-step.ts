@@ -1,7 +1,7 @@
 import type { NamedAttrMap } from "@tensorflow/tfjs";
 import { activateRange, activationCode, derivativeFromOutput, flush } from "./recurrent-activation";
 import type { FusedKernelSpec } from "./fused-kernel";
-import { expectShape, intAttr, shapeOf } from "./fused-kernel";
+import { checkTime, expectShape, intAttr, shapeOf } from "./fused-kernel";
 
 /** Kernel name of the GRU step's update/reset gates, forward. */
 export const GRU_GATES = "RecurrentGruGates";
@@ -13,14 +13,6 @@ export const GRU_STATE_GRAD = "RecurrentGruStateGrad";
 export const GRU_GATES_GRAD = "RecurrentGruGatesGrad";
 
 type Shapes = Readonly<Record<string, readonly number[] | undefined>>;
-
-function checkTime(name: string, shapes: Shapes, key: string, batch: number, index: number): void {
-  const shape = shapes[key];
-  if (shape === undefined) return;
-  const time = shape[1] ?? 0;
-  expectShape(name, key, shape, [batch, time, ...shape.slice(2)]);
-  if (index >= time) throw new RangeError(`${name}: expected a time index < ${time} for "${key}", got ${index}`);
-}
 
 /**
  * GRU (`tf.layers.gru`, `resetAfter: false`, gate layout z, r, h), first part of a time step:

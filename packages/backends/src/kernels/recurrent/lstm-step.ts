@@ -1,7 +1,7 @@
 import type { NamedAttrMap } from "@tensorflow/tfjs";
 import { activate, activateRange, activationCode, derivativeFromOutput, flush } from "./recurrent-activation";
 import type { FusedKernelSpec } from "./fused-kernel";
-import { expectShape, intAttr, shapeOf } from "./fused-kernel";
+import { checkTime, expectShape, intAttr, shapeOf } from "./fused-kernel";
 
 /** Kernel name of one LSTM time step, forward. */
 export const LSTM_STEP = "RecurrentLstmStep";
@@ -112,18 +112,8 @@ export const lstmStepGradSpec: FusedKernelSpec = {
     for (const key of ["c", "cPrev", "dhRec", "dhCarry", "dcNext"]) {
       expectShape(LSTM_STEP_GRAD, key, shapes[key], [batch, units]);
     }
-    const s = intAttr(LSTM_STEP_GRAD, attrs, "s");
-    const t = intAttr(LSTM_STEP_GRAD, attrs, "t");
-    if (shapes.dOut !== undefined) {
-      const time = shapes.dOut[1] ?? 0;
-      expectShape(LSTM_STEP_GRAD, "dOut", shapes.dOut, [batch, time, units]);
-      if (s >= time) throw new RangeError(`${LSTM_STEP_GRAD}: expected s < ${time}, got ${s}`);
-    }
-    if (shapes.mask !== undefined) {
-      const time = shapes.mask[1] ?? 0;
-      expectShape(LSTM_STEP_GRAD, "mask", shapes.mask, [batch, time]);
-      if (t >= time) throw new RangeError(`${LSTM_STEP_GRAD}: expected t < ${time}, got ${t}`);
-    }
+    checkTime(LSTM_STEP_GRAD, shapes, "dOut", batch, intAttr(LSTM_STEP_GRAD, attrs, "s"), [units]);
+    checkTime(LSTM_STEP_GRAD, shapes, "mask", batch, intAttr(LSTM_STEP_GRAD, attrs, "t"), []);
     activationCode(attrs.activation);
     activationCode(attrs.recurrentActivation);
     return [

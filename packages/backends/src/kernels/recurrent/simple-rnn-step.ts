@@ -1,7 +1,7 @@
 import type { NamedAttrMap } from "@tensorflow/tfjs";
 import { activateRange, activationCode, derivativeFromOutput, flush } from "./recurrent-activation";
 import type { FusedKernelSpec } from "./fused-kernel";
-import { expectShape, intAttr, shapeOf } from "./fused-kernel";
+import { checkTime, expectShape, intAttr, shapeOf } from "./fused-kernel";
 
 /** Kernel name of one SimpleRNN time step, forward. */
 export const SIMPLE_RNN_STEP = "RecurrentSimpleRnnStep";
@@ -72,18 +72,8 @@ export const simpleRnnStepGradSpec: FusedKernelSpec = {
   outputShapes(shapes: Shapes, attrs: NamedAttrMap) {
     const [batch, units] = shapeOf(SIMPLE_RNN_STEP_GRAD, shapes, "h", 2) as [number, number];
     for (const key of ["dhRec", "dhCarry"]) expectShape(SIMPLE_RNN_STEP_GRAD, key, shapes[key], [batch, units]);
-    const s = intAttr(SIMPLE_RNN_STEP_GRAD, attrs, "s");
-    const t = intAttr(SIMPLE_RNN_STEP_GRAD, attrs, "t");
-    if (shapes.dOut !== undefined) {
-      const time = shapes.dOut[1] ?? 0;
-      expectShape(SIMPLE_RNN_STEP_GRAD, "dOut", shapes.dOut, [batch, time, units]);
-      if (s >= time) throw new RangeError(`${SIMPLE_RNN_STEP_GRAD}: expected s < ${time}, got ${s}`);
-    }
-    if (shapes.mask !== undefined) {
-      const time = shapes.mask[1] ?? 0;
-      expectShape(SIMPLE_RNN_STEP_GRAD, "mask", shapes.mask, [batch, time]);
-      if (t >= time) throw new RangeError(`${SIMPLE_RNN_STEP_GRAD}: expected t < ${time}, got ${t}`);
-    }
+    checkTime(SIMPLE_RNN_STEP_GRAD, shapes, "dOut", batch, intAttr(SIMPLE_RNN_STEP_GRAD, attrs, "s"), [units]);
+    checkTime(SIMPLE_RNN_STEP_GRAD, shapes, "mask", batch, intAttr(SIMPLE_RNN_STEP_GRAD, attrs, "t"), []);
     activationCode(attrs.activation);
     return [
       [batch, units],
