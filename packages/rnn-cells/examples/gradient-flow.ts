@@ -13,6 +13,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { gradientFlow, initWeights, seededRandom } from "../src/index";
 import type { RnnSpec } from "../src/index";
+import { orthogonalMatrix } from "../src/orthogonal-matrix";
 
 // `pnpm run <script> -- --out x` forwards the `--` itself: drop it.
 const argv = process.argv.slice(2);
@@ -29,30 +30,13 @@ const UNITS = Number(values.units);
 if (!(Number.isInteger(N) && N >= 2)) throw new RangeError(`expected --lags to be an integer ≥ 2, got ${values.lags}`);
 if (!(Number.isInteger(UNITS) && UNITS >= 1)) throw new RangeError(`expected --units to be a positive integer, got ${values.units}`);
 
-/** Seeded orthogonal matrix [n, n] by Gram–Schmidt. */
-function orthogonal(n: number, seed: number): Float64Array {
-  const rand = seededRandom(seed);
-  const q = Float64Array.from({ length: n * n }, () => 2 * rand() - 1);
-  for (let c = 0; c < n; c++) {
-    for (let p = 0; p < c; p++) {
-      let dot = 0;
-      for (let r = 0; r < n; r++) dot += q[r * n + c]! * q[r * n + p]!;
-      for (let r = 0; r < n; r++) q[r * n + c]! -= dot * q[r * n + p]!;
-    }
-    let norm = 0;
-    for (let r = 0; r < n; r++) norm += q[r * n + c]! ** 2;
-    for (let r = 0; r < n; r++) q[r * n + c]! /= Math.sqrt(norm);
-  }
-  return q;
-}
-
 const rand = seededRandom(1);
 const randomInputs = Float64Array.from({ length: N }, () => 2 * rand() - 1);
 const zeros = new Float64Array(N);
 const simple: RnnSpec = { cell: "simpleRNN", units: UNITS, inputDim: 1 };
 const simpleWeights = (rho: number, inputScale: number) => ({
   kernel: Float64Array.from({ length: UNITS }, (_, i) => inputScale * Math.cos(i + 1)),
-  recurrentKernel: orthogonal(UNITS, 2).map((v) => v * rho),
+  recurrentKernel: orthogonalMatrix(UNITS, 2).map((v) => v * rho),
   bias: new Float64Array(UNITS),
 });
 const small = gradientFlow(simple, simpleWeights(0.5, 0), zeros, [1, N, 1]);

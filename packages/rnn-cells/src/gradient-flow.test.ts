@@ -2,23 +2,7 @@ import { describe, expect, it } from "vitest";
 import { expectClose } from "./expect-close";
 import { gradientFlow, initWeights, numericGradient, rnnForward, seededRandom } from "./index";
 import type { RnnSpec, RnnWeights } from "./index";
-
-/** A seeded random orthogonal matrix [n, n] (Gram–Schmidt on uniform columns). */
-function orthogonal(n: number, seed: number): Float64Array {
-  const rand = seededRandom(seed);
-  const q = Float64Array.from({ length: n * n }, () => 2 * rand() - 1);
-  for (let c = 0; c < n; c++) {
-    for (let p = 0; p < c; p++) {
-      let dot = 0;
-      for (let r = 0; r < n; r++) dot += q[r * n + c]! * q[r * n + p]!;
-      for (let r = 0; r < n; r++) q[r * n + c]! -= dot * q[r * n + p]!;
-    }
-    let norm = 0;
-    for (let r = 0; r < n; r++) norm += q[r * n + c]! ** 2;
-    for (let r = 0; r < n; r++) q[r * n + c]! /= Math.sqrt(norm);
-  }
-  return q;
-}
+import { orthogonalMatrix } from "./orthogonal-matrix";
 
 const UNITS = 4;
 const LAGS = 20;
@@ -30,7 +14,7 @@ describe("gradientFlow", () => {
     const spec: RnnSpec = { cell: "simpleRNN", units: UNITS, inputDim: 1 };
     const w: RnnWeights = {
       kernel: new Float64Array(UNITS),
-      recurrentKernel: orthogonal(UNITS, 3).map((v) => v * rho),
+      recurrentKernel: orthogonalMatrix(UNITS, 3).map((v) => v * rho),
       bias: new Float64Array(UNITS),
     };
     const flow = gradientFlow(spec, w, new Float64Array(LAGS), [1, LAGS, 1]);
@@ -79,7 +63,7 @@ describe("gradientFlow", () => {
     for (const v of flow.cell!) expect(v).toBeGreaterThan(0.85);
 
     const small: RnnSpec = { cell: "simpleRNN", units: UNITS, inputDim: 1 };
-    const ws = { kernel: new Float64Array(UNITS), recurrentKernel: orthogonal(UNITS, 3).map((v) => v * 0.5), bias: new Float64Array(UNITS) };
+    const ws = { kernel: new Float64Array(UNITS), recurrentKernel: orthogonalMatrix(UNITS, 3).map((v) => v * 0.5), bias: new Float64Array(UNITS) };
     const vanish = gradientFlow(small, ws, new Float64Array(LAGS), [1, LAGS, 1]);
     expect(vanish.hidden[LAGS - 1]!).toBeLessThan(1e-5);
   });
