@@ -13,7 +13,6 @@ const EXPECTED = [
   "UnsortedSegmentSum@cpu",
   "UnsortedSegmentSum@wasm",
   ...["cpu", "wasm"].flatMap((backend) => RECURRENT_KERNEL_NAMES.map((n) => `${n}@${backend}`)),
-  "RecurrentLstmSequence@wasm",
   "BatchMatMul@wasm",
 ];
 

@@ -1,8 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { setLstmSequenceKernels } from "@recurrent/backends";
 import { rnnBackward, rnnForward } from "@recurrent/rnn-cells";
 import type { ActivationName, CellKind } from "@recurrent/rnn-cells";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../expect-close";
 import { fastGru } from "./fast-gru";
 import { fastLstm } from "./fast-lstm";
@@ -36,13 +37,19 @@ const CASES: { cell: CellKind; make: typeof fastLstm; rec: ActivationName; goBac
   { cell: "simpleRNN", make: fastSimpleRnn as unknown as typeof fastLstm, rec: "sigmoid", goBackwards: false, returnSequences: true },
 ];
 
-for (const backend of ["cpu", "wasm"] as const) {
-  describe(`fast layers against the @recurrent/rnn-cells reference on ${backend}`, () => {
+// LSTM runs twice: through the whole-sequence kernels (the default) and through the per-step kernels.
+for (const [backend, lstmPath] of [["cpu", "sequence"], ["wasm", "sequence"], ["cpu", "per-step"], ["wasm", "per-step"]] as const) {
+  describe(`fast layers against the @recurrent/rnn-cells reference on ${backend} (LSTM ${lstmPath})`, () => {
+    let before = true;
     beforeAll(async () => {
       await tf.setBackend(backend);
+      before = setLstmSequenceKernels(lstmPath === "sequence");
+    });
+    afterAll(() => {
+      setLstmSequenceKernels(before);
     });
 
-    for (const c of CASES) {
+    for (const c of CASES.filter((k) => lstmPath === "sequence" || k.cell === "lstm")) {
       it(`${c.cell}, recurrent ${c.rec}, goBackwards ${c.goBackwards}, returnSequences ${c.returnSequences}, masked`, () => {
         const layer = c.make({
           units: H,

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { LSTM_SEQUENCE, LSTM_STEP, LSTM_STEP_GRAD } from "@recurrent/backends";
+import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, LSTM_STEP, LSTM_STEP_GRAD, lstmSequenceAvailable } from "@recurrent/backends";
 import type { SequenceOptions, SequenceWeights } from "./recurrent-sequence";
 import {
   inputGradients,
@@ -13,14 +13,14 @@ import {
 import { packOutputs, unpackGradient, unpackOutputs } from "./packed-outputs";
 
 /**
- * Runs an LSTM (`tf.layers.lstm` semantics, gate order i, f, c, o) over a whole sequence with fused per-step
- * kernels and a custom BPTT gradient.
+ * Runs an LSTM (`tf.layers.lstm` semantics, gate order i, f, c, o) over a whole sequence.
  *
- * Forward: one matrix product for the input projections of all steps, then per step one `matMul` (h·U) and one
- * fused kernel. Backward: per step one fused kernel and one `matMul` with Uᵀ (transposed once), then the weight
- * gradients as single products over all batch·time rows. Saved for the backward pass: the per-step gates, cell
- * and hidden states (memory linear in time). Outside a gradient computation on wasm, the whole recurrence is one
- * kernel call (`RecurrentLstmSequence`).
+ * Where the whole-sequence kernels of `@recurrent/backends` are registered for the active backend (cpu and wasm,
+ * given WebAssembly SIMD and shared memory), the recurrence forward and backward is one kernel call each, run by
+ * worker threads together with this one: the input projections of all steps are one matrix product before it,
+ * and the input-kernel and bias gradients single products after it. Otherwise (or with `perStep`), one `matMul`
+ * and one fused step kernel per step forward, and a custom BPTT gradient with one fused kernel and one `matMul`
+ * per step. Either way the memory kept for the backward pass (gates, cell and hidden states) is linear in time.
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0, c0]`, each `[batch, units]`, or null for zeros.
@@ -49,18 +49,8 @@ export function lstmSequence(
     [batch, units],
   ];
 
-  if (!recording && tf.getBackend() === "wasm" && tf.getKernel(LSTM_SEQUENCE, "wasm") !== undefined) {
-    // Inference on wasm: the whole recurrence in one kernel call (no per-step tensors or engine overhead).
-    const xw = inputProjection(x, weights.kernel, weights.bias);
-    const outs = runFused(
-      LSTM_SEQUENCE,
-      { xw, u: weights.recurrentKernel, h0: h0Input, c0: c0Input, mask },
-      { ...attrs, goBackwards: options.goBackwards ? 1 : 0, returnSequences: options.returnSequences ? 1 : 0 },
-    );
-    xw.dispose();
-    const [hT, cT] = outs.slice(-2) as [tf.Tensor, tf.Tensor];
-    const output = options.returnSequences ? outs[0]! : hT;
-    return withStates ? [output, hT, cT] : [output];
+  if (useSequenceKernels()) {
+    return wholeSequence(x, weights, h0Input, c0Input, biasInput, mask, options, withStates, recording);
   }
 
   const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -159,4 +149,77 @@ export function lstmSequence(
 
   const value = fused(x, weights.kernel, weights.recurrentKernel, biasInput, h0Input, c0Input);
   return withStates ? unpackOutputs(value, [outputShape, ...stateShapes]) : [value];
+}
+
+/** Whether the whole-sequence kernels serve the active backend here. */
+function useSequenceKernels(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(LSTM_SEQUENCE_GRAD, backend) !== undefined && tf.getKernel(LSTM_SEQUENCE, backend) !== undefined && lstmSequenceAvailable();
+}
+
+/** {@link lstmSequence} through the whole-sequence kernels. */
+function wholeSequence(
+  x: tf.Tensor3D,
+  weights: SequenceWeights,
+  h0Input: tf.Tensor,
+  c0Input: tf.Tensor,
+  biasInput: tf.Tensor,
+  mask: tf.Tensor2D | null,
+  options: SequenceOptions,
+  withStates: boolean,
+  recording: boolean,
+): tf.Tensor[] {
+  const [batch, time] = x.shape;
+  const units = options.units;
+  const attrs = {
+    activation: options.activation,
+    recurrentActivation: options.recurrentActivation,
+    goBackwards: options.goBackwards ? 1 : 0,
+  };
+  if (!recording) {
+    const inputs = { x, kernel: weights.kernel, bias: weights.bias, u: weights.recurrentKernel, h0: h0Input, c0: c0Input, mask };
+    const outs = runFused(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: options.returnSequences ? 1 : 0 });
+    const [hT, cT] = outs.slice(-2) as [tf.Tensor, tf.Tensor];
+    const output = options.returnSequences ? outs[0]! : hT;
+    if (!withStates) {
+      if (output !== hT) hT.dispose();
+      cT.dispose();
+      return [output];
+    }
+    return [output, hT, cT];
+  }
+  const outputShape = options.returnSequences ? [batch, time, units] : [batch, units];
+  const stateShape = [batch, units];
+  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x1, kernel, recurrentKernel, bias, h0, c0] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
+    const save = args[6] as tf.GradSaveFunc;
+    const [y, cs, gates, hT, cT] = runFused(LSTM_SEQUENCE, { x: x1, kernel, bias, u: recurrentKernel, h0, c0, mask }, {
+      ...attrs,
+      returnSequences: 0,
+      forGradient: 1,
+    }) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    const output = options.returnSequences ? y : hT;
+    const value = withStates ? packOutputs([output, hT, cT]) : output;
+    save([x1, kernel, recurrentKernel, h0, c0, y, cs, gates, ...(mask === null ? [] : [mask])]);
+
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [xS, kernelS, recurrentKernelS, h0S, c0S, yS, csS, gatesS] = saved as [
+        tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor, tf.Tensor,
+      ];
+      const maskS = mask === null ? null : saved[8]!;
+      const [dyOut, dhT, dcT] = withStates ? unpackGradient(dy, [outputShape, stateShape, stateShape]) : [dy, null, null];
+      // the gradient of the output sequence, or of the last output (which is hT)
+      const dSeq = options.returnSequences ? dyOut! : null;
+      const dh = options.returnSequences ? dhT ?? null : dhT ? tf.add(dyOut!, dhT) : dyOut!;
+      // dx, dkernel, du, dbias, dh0, dc0: the order of the customGrad function's inputs
+      return runFused(
+        LSTM_SEQUENCE_GRAD,
+        { x: xS, kernel: kernelS, u: recurrentKernelS, h0: h0S, c0: c0S, gates: gatesS, cs: csS, y: yS, dy: dSeq, dh, dc: dcT ?? null, mask: maskS },
+        attrs,
+      );
+    };
+    return { value, gradFunc };
+  });
+  const value = fused(x, weights.kernel, weights.recurrentKernel, biasInput, h0Input, c0Input);
+  return withStates ? unpackOutputs(value, [outputShape, stateShape, stateShape]) : [value];
 }

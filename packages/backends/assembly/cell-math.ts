@@ -1,0 +1,93 @@
+// Element-wise math shared by the recurrent kernel modules (recurrent.ts on the tfjs heap, sequence.ts on shared
+// memory): 4-lane activations and their derivatives, flushing of tiny values, and lane loads/stores.
+
+export const FLUSH: f32 = 1e-30;
+
+// Activation codes (ActivationCode in recurrent-activation.ts).
+export const LINEAR = 0;
+export const TANH = 1;
+export const SIGMOID = 2;
+export const HARD_SIGMOID = 3;
+export const RELU = 4;
+
+/**
+ * e^x for 4 lanes: Cephes-style range reduction and degree-5 polynomial, relative error about 1e-7. Written with
+ * operations that map to single x86 instructions in V8: pmin/pmax for the clamp, and the float-add trick
+ * (x·log2e + 1.5·2^23) for round-to-nearest and the integer k at once, instead of nearest and trunc_sat.
+ */
+// @ts-ignore: decorator
+@inline export function expv(x: v128): v128 {
+  x = f32x4.pmax(f32x4.pmin(x, f32x4.splat(88.0)), f32x4.splat(-87.0));
+  const magic = f32x4.splat(12582912.0); // 1.5 · 2^23: adding it rounds to an integer kept in the low mantissa bits
+  const shifted = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), magic);
+  const k = f32x4.sub(shifted, magic);
+  let r = f32x4.sub(x, f32x4.mul(k, f32x4.splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(k, f32x4.splat(-2.12194440e-4)));
+  let p = f32x4.splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
+  const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
+  // bits(shifted) = bits(magic) + k; 2^k has exponent bits k + 127
+  const pow2 = i32x4.shl(i32x4.add(i32x4.sub(shifted, i32x4.splat(0x4b400000)), i32x4.splat(127)), 23);
+  return f32x4.mul(y, pow2);
+}
+
+// @ts-ignore: decorator
+@inline export function activate(x: v128, code: i32): v128 {
+  if (code == TANH) {
+    // tanh(x) = 1 − 2 / (e^{2x} + 1)
+    const e = expv(f32x4.add(x, x));
+    return f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
+  }
+  if (code == SIGMOID) {
+    return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expv(f32x4.neg(x))));
+  }
+  if (code == HARD_SIGMOID) {
+    const y = f32x4.add(f32x4.mul(x, f32x4.splat(0.2)), f32x4.splat(0.5));
+    return f32x4.max(f32x4.min(y, f32x4.splat(1.0)), f32x4.splat(0.0));
+  }
+  if (code == RELU) return f32x4.max(x, f32x4.splat(0.0));
+  return x;
+}
+
+/** The activation's derivative at the point whose activation is y. */
+// @ts-ignore: decorator
+@inline export function derivative(y: v128, code: i32): v128 {
+  if (code == TANH) return f32x4.sub(f32x4.splat(1.0), f32x4.mul(y, y));
+  if (code == SIGMOID) return f32x4.mul(y, f32x4.sub(f32x4.splat(1.0), y));
+  if (code == HARD_SIGMOID) {
+    const inside = v128.and(f32x4.gt(y, f32x4.splat(0.0)), f32x4.lt(y, f32x4.splat(1.0)));
+    return v128.and(f32x4.splat(0.2), inside);
+  }
+  if (code == RELU) return v128.and(f32x4.splat(1.0), f32x4.gt(y, f32x4.splat(0.0)));
+  return f32x4.splat(1.0);
+}
+
+// @ts-ignore: decorator
+@inline export function flush(v: v128): v128 {
+  return v128.andnot(v, f32x4.lt(f32x4.abs(v), f32x4.splat(FLUSH)));
+}
+
+// Loads and stores of 4 lanes (vec) or of one value in lane 0 (the tail of a row).
+// @ts-ignore: decorator
+@inline export function ld(p: usize, vec: bool): v128 {
+  return vec ? v128.load(p) : f32x4.splat(load<f32>(p));
+}
+// @ts-ignore: decorator
+@inline export function ldOpt(base: usize, offset: usize, vec: bool): v128 {
+  return base == 0 ? f32x4.splat(0.0) : ld(base + offset, vec);
+}
+// @ts-ignore: decorator
+@inline export function st(p: usize, v: v128, vec: bool): void {
+  if (vec) v128.store(p, v);
+  else store<f32>(p, f32x4.extract_lane(v, 0));
+}
+
+// @ts-ignore: decorator
+@inline export function maskedOut(maskPtr: usize, index: usize): bool {
+  return maskPtr != 0 && load<f32>(maskPtr + (index << 2)) == 0;
+}
+

@@ -1,0 +1,213 @@
+import * as tf from "@tensorflow/tfjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectClose } from "../../expect-close";
+import { TEST_BACKENDS, useBackend } from "../../test-backends";
+import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
+import { registerRecurrentKernels } from "./register-recurrent-kernels";
+import { recurrentThreadsReady, setRecurrentThreads } from "./sequence-threads";
+
+// The whole-sequence kernels against an LSTM written with plain tf ops (forward values, and tfjs autodiff for the
+// backward kernel), with the threads splitting the units and without. Shapes exercise the 4 × 8 register tiles,
+// their row and column tails, and thread shares of unequal size.
+
+function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
+  return Array.isArray(out) ? out : [out];
+}
+
+interface Case {
+  batch: number;
+  time: number;
+  inputDim: number;
+  units: number;
+  bias: boolean;
+  goBackwards: boolean;
+  masked: boolean;
+  act: "tanh" | "relu";
+  rec: "sigmoid" | "hardSigmoid";
+}
+
+const CASES: Case[] = [
+  { batch: 5, time: 7, inputDim: 9, units: 12, bias: true, goBackwards: false, masked: true, act: "tanh", rec: "sigmoid" },
+  { batch: 5, time: 7, inputDim: 9, units: 12, bias: true, goBackwards: true, masked: true, act: "tanh", rec: "sigmoid" },
+  { batch: 8, time: 4, inputDim: 16, units: 16, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "hardSigmoid" },
+  { batch: 3, time: 5, inputDim: 2, units: 6, bias: true, goBackwards: true, masked: false, act: "relu", rec: "sigmoid" },
+  { batch: 1, time: 1, inputDim: 1, units: 1, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "sigmoid" },
+];
+
+const activations = {
+  tanh: (x: tf.Tensor) => tf.tanh(x),
+  relu: (x: tf.Tensor) => tf.relu(x),
+  sigmoid: (x: tf.Tensor) => tf.sigmoid(x),
+  hardSigmoid: (x: tf.Tensor) => tf.clipByValue(tf.add(tf.mul(x, 0.2), 0.5), 0, 1),
+};
+
+/** The LSTM in plain tf ops: y by processing step, hT, cT. */
+function reference(
+  c: Case,
+  x: tf.Tensor3D,
+  kernel: tf.Tensor2D,
+  bias: tf.Tensor1D | null,
+  u: tf.Tensor2D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  mask: tf.Tensor2D | null,
+): tf.Tensor[] {
+  const projected = tf.matMul(tf.reshape(x, [c.batch * c.time, c.inputDim]), kernel);
+  const xw = tf.reshape(bias === null ? projected : tf.add(projected, bias), [c.batch, c.time, 4 * c.units]);
+  const act = activations[c.act];
+  const rec = activations[c.rec];
+  let h: tf.Tensor = h0;
+  let cell: tf.Tensor = c0;
+  const ys: tf.Tensor[] = [];
+  for (let s = 0; s < c.time; s++) {
+    const t = c.goBackwards ? c.time - 1 - s : s;
+    const z = tf.add(tf.squeeze(tf.slice(xw, [0, t, 0], [c.batch, 1, 4 * c.units]), [1]), tf.matMul(h, u));
+    const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+    let cNew = tf.add(tf.mul(rec(zf), cell), tf.mul(rec(zi), act(zg)));
+    let hNew = tf.mul(rec(zo), act(cNew));
+    if (mask !== null) {
+      const m = tf.slice(mask, [0, t], [c.batch, 1]);
+      cNew = tf.add(tf.mul(m, cNew), tf.mul(tf.sub(1, m), cell));
+      hNew = tf.add(tf.mul(m, hNew), tf.mul(tf.sub(1, m), h));
+    }
+    h = hNew;
+    cell = cNew;
+    ys.push(h);
+  }
+  return [tf.stack(ys, 1), h, cell];
+}
+
+function inputsFor(c: Case, seed: number) {
+  const x = tf.randomNormal([c.batch, c.time, c.inputDim], 0, 1, "float32", seed) as tf.Tensor3D;
+  const kernel = tf.randomNormal([c.inputDim, 4 * c.units], 0, 0.5, "float32", seed + 4) as tf.Tensor2D;
+  const bias = c.bias ? (tf.randomNormal([4 * c.units], 0, 0.5, "float32", seed + 5) as tf.Tensor1D) : null;
+  const u = tf.randomNormal([c.units, 4 * c.units], 0, 0.4, "float32", seed + 1) as tf.Tensor2D;
+  const h0 = tf.randomNormal([c.batch, c.units], 0, 0.5, "float32", seed + 2) as tf.Tensor2D;
+  const c0 = tf.randomNormal([c.batch, c.units], 0, 0.5, "float32", seed + 3) as tf.Tensor2D;
+  // pre- and post-padded rows, and a row with a padded step in the middle
+  const m = new Float32Array(c.batch * c.time).fill(1);
+  if (c.masked) {
+    for (let t = 0; t < 2; t++) m[0 * c.time + t] = 0;
+    for (let t = c.time - 3; t < c.time; t++) m[1 * c.time + t] = 0;
+    m[2 * c.time + 3] = 0;
+  }
+  const mask = c.masked ? tf.tensor2d(m, [c.batch, c.time]) : null;
+  return { x, kernel, bias, u, h0, c0, mask };
+}
+
+const label = (c: Case) =>
+  `B${c.batch} T${c.time} D${c.inputDim} U${c.units}${c.bias ? "" : " no bias"}${c.goBackwards ? " goBackwards" : ""}${c.masked ? " masked" : ""} ${c.act}/${c.rec}`;
+
+for (const backend of TEST_BACKENDS) {
+  for (const threads of [1, 2]) {
+    describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD} (${backend}, ${threads} thread${threads > 1 ? "s" : ""})`, () => {
+      let before: number | null = null;
+      let running = 0;
+      beforeAll(async () => {
+        await useBackend(backend);
+        registerRecurrentKernels();
+        before = setRecurrentThreads(threads);
+        running = await recurrentThreadsReady();
+      });
+      afterAll(() => {
+        setRecurrentThreads(before);
+      });
+
+      it(`runs on ${threads} thread${threads > 1 ? "s" : ""}`, () => {
+        expect(running).toBe(threads);
+      });
+
+      for (const [n, c] of CASES.entries()) {
+        it(`forward equals plain tf ops (${label(c)})`, () => {
+          const start = tf.memory().numTensors;
+          tf.tidy(() => {
+            const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 1);
+            const [y, hT, cT] = reference(c, x, kernel, bias, u, h0, c0, mask) as [tf.Tensor, tf.Tensor, tf.Tensor];
+            const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+            const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
+            const seqOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1 });
+            expect(seqOut.length).toBe(3);
+            expectClose(seqOut[0]!, y, { atol: 1e-5 });
+            expectClose(seqOut[1]!, hT, { atol: 1e-5 });
+            expectClose(seqOut[2]!, cT, { atol: 1e-5 });
+            const lastOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 0 });
+            expect(lastOut.length).toBe(2);
+            expectClose(lastOut[0]!, hT, { atol: 1e-5 });
+            const forGrad = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 0, forGradient: 1 });
+            expect(forGrad.map((t) => t.shape)).toEqual([
+              [c.batch, c.time, c.units],
+              [c.batch, c.time, c.units],
+              [c.batch, c.time, 4 * c.units],
+              [c.batch, c.units],
+              [c.batch, c.units],
+            ]);
+            expectClose(forGrad[0]!, y, { atol: 1e-5 });
+          });
+          expect(tf.memory().numTensors).toBe(start);
+        });
+
+        it(`backward equals tfjs autodiff of plain tf ops (${label(c)})`, () => {
+          const start = tf.memory().numTensors;
+          tf.tidy(() => {
+            const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 5);
+            // a loss that reaches every output: the sequence, the final h and the final c
+            const wy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 7);
+            const wh = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 8);
+            const wc = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 9);
+            const loss = (...v: tf.Tensor[]) => {
+              const [y, hT, cT] = reference(
+                c, v[0] as tf.Tensor3D, v[1] as tf.Tensor2D, c.bias ? (v[5] as tf.Tensor1D) : null,
+                v[2] as tf.Tensor2D, v[3] as tf.Tensor2D, v[4] as tf.Tensor2D, mask,
+              );
+              return tf.addN([tf.sum(tf.mul(y!, wy)), tf.sum(tf.mul(hT!, wh)), tf.sum(tf.mul(cT!, wc))]) as tf.Scalar;
+            };
+            const expected = tf.grads(loss)([x, kernel, u, h0, c0, ...(bias === null ? [] : [bias])]);
+            const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+            const common = { x, kernel, u, h0, c0, ...(mask === null ? {} : { mask }) };
+            const [y, cs, gates] = run(LSTM_SEQUENCE, { ...common, ...(bias === null ? {} : { bias }) }, { ...attrs, returnSequences: 0, forGradient: 1 });
+            const out = run(LSTM_SEQUENCE_GRAD, { ...common, gates: gates!, cs: cs!, y: y!, dy: wy, dh: wh, dc: wc }, attrs);
+            expect(out.length).toBe(6);
+            const [dx, dKernel, dU, dBias, dh0, dc0] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+            expectClose(dx, expected[0]!, { atol: 1e-4 });
+            expectClose(dKernel, expected[1]!, { atol: 1e-4 });
+            expectClose(dU, expected[2]!, { atol: 1e-4 });
+            expectClose(dh0, expected[3]!, { atol: 1e-4 });
+            expectClose(dc0, expected[4]!, { atol: 1e-4 });
+            if (bias !== null) expectClose(dBias, expected[5]!, { atol: 1e-4 });
+          });
+          expect(tf.memory().numTensors).toBe(start);
+        });
+      }
+
+      it("treats absent incoming gradients as zeros", () => {
+        tf.tidy(() => {
+          const c = CASES[0]!;
+          const { x, kernel, u, h0, c0 } = inputsFor(c, 3);
+          const attrs = { activation: "tanh", recurrentActivation: "sigmoid", goBackwards: 0 };
+          const [y, cs, gates] = run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { ...attrs, forGradient: 1 });
+          const zeros = tf.zeros([c.batch, c.units]);
+          const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 4);
+          const saved = { x, kernel, u, h0, c0, gates: gates!, cs: cs!, y: y! };
+          const explicit = run(LSTM_SEQUENCE_GRAD, { ...saved, dy, dh: zeros, dc: zeros }, attrs);
+          const absent = run(LSTM_SEQUENCE_GRAD, { ...saved, dy }, attrs);
+          explicit.forEach((e, i) => expectClose(absent[i]!, e, { atol: 0 }));
+        });
+      });
+
+      it("rejects inputs of the wrong shape or dtype, naming them", () => {
+        tf.tidy(() => {
+          const x = tf.zeros([2, 3, 5]);
+          const ok = { kernel: tf.zeros([5, 8]), u: tf.zeros([2, 8]), h0: tf.zeros([2, 2]), c0: tf.zeros([2, 2]) };
+          const attrs = { activation: "tanh", recurrentActivation: "sigmoid" };
+          expect(() => run(LSTM_SEQUENCE, { x, ...ok, u: tf.zeros([3, 8]) }, attrs)).toThrow(/"u" of shape \[2, 8\], got \[3, 8\]/);
+          expect(() => run(LSTM_SEQUENCE, { x, ...ok, kernel: tf.zeros([5, 7]) }, attrs)).toThrow(/"kernel" of shape \[inputDim, 4·units\]/);
+          expect(() => run(LSTM_SEQUENCE, { x, ...ok, kernel: tf.zeros([4, 8]) }, attrs)).toThrow(/"kernel" of shape \[5, 8\], got \[4, 8\]/);
+          expect(() => run(LSTM_SEQUENCE, { x: tf.zeros([2, 3, 5], "int32"), ...ok }, attrs)).toThrow(/dtype float32, got int32/);
+          expect(() => run(LSTM_SEQUENCE, { x, ...ok, mask: tf.ones([2, 4]) }, attrs)).toThrow(/"mask" of shape \[2, 3\]/);
+          expect(() => run(LSTM_SEQUENCE, { x, ...ok, bias: tf.zeros([7]) }, attrs)).toThrow(/"bias" of shape \[8\]/);
+        });
+      });
+    });
+  }
+}

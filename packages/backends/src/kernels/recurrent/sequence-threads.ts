@@ -1,0 +1,359 @@
+import { BackendsError } from "../../backends-error";
+import { SEQUENCE_RELAXED_WASM_BASE64, SEQUENCE_WASM_BASE64 } from "./sequence-wasm";
+
+/**
+ * The whole-sequence kernels (assembly/sequence.ts) on a shared WebAssembly memory, run by the calling thread and
+ * a pool of worker threads together. One engine per JavaScript thread, created on first use.
+ *
+ * Memory map of the shared memory: bytes [0, 1024) are the control block (job words, worker flags, barrier);
+ * from {@link ARENA_START} on, each kernel call lays out its arrays with {@link SequenceEngine.alloc} and the arena
+ * is reset when the call ends (kernels do not nest).
+ */
+
+/** The exports of assembly/sequence.ts. Pointers are byte offsets in the shared memory. */
+export interface SequenceExports {
+  lstmSequenceForward(...args: number[]): number;
+  lstmSequenceBackward(...args: number[]): number;
+  transpose(src: number, dst: number, rows: number, cols: number): void;
+}
+
+/** Functions a job can run on every thread (index = the function id the workers look up). */
+const JOB_FUNCTIONS = ["lstmSequenceForward", "lstmSequenceBackward"] as const;
+export type SequenceJob = (typeof JOB_FUNCTIONS)[number];
+
+// Control block, in i32 words.
+const SEQ = 0; // job number; a negative value tells workers to exit
+const DONE = 1; // workers that finished the current job
+const FN = 2; // function id
+const THREADS = 3; // threads taking part in the job (caller included)
+const FAILED = 4; // workers whose call failed
+const ARGC = 5; // number of arguments
+const ARGS = 8; // arguments (up to 32)
+const READY = 64; // one flag per worker: 1 once its instance is up
+const MAX_WORKERS = 60;
+const BARRIER_BYTES = 512; // three i32 (arrivals, generation, error), on a cache line of its own
+/** First byte of the arena. */
+const ARENA_START = 1024;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+/** How long the caller waits for a worker before giving up, in ms. */
+const WORKER_TIMEOUT_MS = 120_000;
+
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike; grow(pages: number): number };
+  validate(bytes: Uint8Array): boolean;
+}
+
+interface WorkerLike {
+  unref(): void;
+  on(event: "error" | "exit", listener: (arg: unknown) => void): void;
+  terminate(): Promise<number>;
+}
+
+interface NodeProcessLike {
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+function decodeBase64(text: string): Uint8Array {
+  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (NodeBuffer !== undefined) return NodeBuffer.from(text, "base64");
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The worker's whole program (run with `eval`, so that no separate file has to be found next to the bundle). */
+const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, index, functions } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const ctl = new Int32Array(memory.buffer, 0, 256);
+const fns = functions.map((name) => exports[name]);
+let seen = Atomics.load(ctl, ${SEQ});
+Atomics.store(ctl, ${READY} + index, 1);
+for (;;) {
+  Atomics.wait(ctl, ${SEQ}, seen);
+  const seq = Atomics.load(ctl, ${SEQ});
+  if (seq < 0) break;
+  if (seq === seen) continue;
+  seen = seq;
+  const threads = Atomics.load(ctl, ${THREADS});
+  if (index + 1 >= threads) continue;
+  try {
+    const args = [];
+    const argc = ctl[${ARGC}];
+    for (let i = 0; i < argc; i++) args.push(ctl[${ARGS} + i] >>> 0);
+    if (fns[ctl[${FN}]](...args, index + 1, threads) !== 0) Atomics.add(ctl, ${FAILED}, 1);
+  } catch {
+    Atomics.add(ctl, ${FAILED}, 1);
+  }
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+let relaxedAllowed = false;
+
+/**
+ * Lets the whole-sequence kernels use WebAssembly relaxed SIMD (fused multiply-add) where the engine supports it.
+ * Node 20 supports it behind V8's `--experimental-wasm-relaxed-simd` flag, which this sets for the process when
+ * `enableV8Flag` is true (Node ≥ 22 and current browsers have it on by default). Takes effect for engines created
+ * afterwards (call it before the first recurrent kernel runs).
+ *
+ * @returns whether relaxed SIMD is now available to the kernels.
+ */
+export function allowRelaxedSimd(enableV8Flag: boolean): boolean {
+  relaxedAllowed = true;
+  if (wasmApi === undefined) return false;
+  const relaxed = decodeBase64(SEQUENCE_RELAXED_WASM_BASE64);
+  if (!wasmApi.validate(relaxed) && enableV8Flag) {
+    const v8 = (globalThis as { process?: NodeProcessLike }).process?.getBuiltinModule?.("node:v8") as
+      | { setFlagsFromString(flags: string): void }
+      | undefined;
+    v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  }
+  return wasmApi.validate(relaxed);
+}
+
+let requestedThreads: number | null = null;
+
+/**
+ * Sets how many threads (the caller included) run the whole-sequence recurrent kernels. The default is the
+ * number of CPUs Node reports (`os.availableParallelism()`), at most 8; 1 means no worker threads. Engines
+ * already running keep their workers; the next call uses at most that many.
+ *
+ * @param threads an integer ≥ 1.
+ * @returns the previous setting (null = the default).
+ * @throws {RangeError} when `threads` is not an integer ≥ 1.
+ * @example
+ * setRecurrentThreads(1); // single-threaded, e.g. when other work uses the other cores
+ */
+export function setRecurrentThreads(threads: number | null): number | null {
+  if (threads !== null && (!Number.isInteger(threads) || threads < 1 || threads > MAX_WORKERS + 1)) {
+    throw new RangeError(`expected an integer from 1 to ${MAX_WORKERS + 1} (or null for the default), got ${threads}`);
+  }
+  const before = requestedThreads;
+  requestedThreads = threads;
+  return before;
+}
+
+function defaultThreads(): number {
+  const os = (globalThis as { process?: NodeProcessLike }).process?.getBuiltinModule?.("node:os") as
+    | { availableParallelism?: () => number; cpus(): unknown[] }
+    | undefined;
+  if (os === undefined) return 1;
+  return Math.max(1, Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
+}
+
+/** A view of the engine's arena for one kernel call. */
+export class SequenceEngine {
+  readonly exports: SequenceExports;
+  /** Whether the kernels were compiled with relaxed SIMD (fused multiply-add). */
+  readonly relaxedSimd: boolean;
+  private readonly memory: { buffer: ArrayBufferLike; grow(pages: number): number };
+  private readonly ctl: Int32Array;
+  private readonly workers: WorkerLike[] = [];
+  private readonly module: object;
+  private broken: string | null = null;
+  private top = ARENA_START;
+  private job = 0;
+  /** Float32 view of the whole memory, renewed after growth. */
+  f32: Float32Array;
+
+  constructor(api: WasmApi) {
+    const relaxedBytes = decodeBase64(SEQUENCE_RELAXED_WASM_BASE64);
+    this.relaxedSimd = relaxedAllowed && api.validate(relaxedBytes);
+    const module = new api.Module(this.relaxedSimd ? relaxedBytes : decodeBase64(SEQUENCE_WASM_BASE64));
+    this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+    this.exports = new api.Instance(module, { env: { memory: this.memory } }).exports as SequenceExports;
+    this.ctl = new Int32Array(this.memory.buffer, 0, 256);
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.module = module;
+    this.spawn(requestedThreads ?? defaultThreads());
+  }
+
+  /** Starts workers until there are `threads − 1` of them (where worker threads exist). */
+  private spawn(threads: number): void {
+    const workerThreads = (globalThis as { process?: NodeProcessLike }).process?.getBuiltinModule?.("node:worker_threads") as
+      | { Worker: new (code: string, options: object) => WorkerLike }
+      | undefined;
+    if (workerThreads === undefined) return;
+    for (let index = this.workers.length; index < Math.min(threads - 1, MAX_WORKERS); index++) {
+      const worker = new workerThreads.Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { module: this.module, memory: this.memory, index, functions: JOB_FUNCTIONS },
+      });
+      // A worker must not keep the process alive, and its death must not go unnoticed.
+      worker.unref();
+      worker.on("error", (e) => {
+        this.broken = `a recurrent-kernel worker thread failed: ${e instanceof Error ? e.message : String(e)}`;
+      });
+      worker.on("exit", () => {
+        Atomics.store(this.ctl, READY + index, 0);
+      });
+      this.workers.push(worker);
+    }
+  }
+
+  /** Threads a job would use now: the caller plus the workers that are up, at most the requested number. */
+  threads(): number {
+    const wanted = requestedThreads ?? defaultThreads();
+    if (wanted > this.workers.length + 1) this.spawn(wanted);
+    const limit = Math.min(wanted, this.workers.length + 1);
+    let n = 1;
+    while (n < limit && Atomics.load(this.ctl, READY + n - 1) === 1) n++;
+    return n;
+  }
+
+  /** Resolves once every worker is up (or after `timeoutMs`) with the number of threads a job would use. */
+  async ready(timeoutMs = 10_000): Promise<number> {
+    const started = Date.now();
+    this.threads(); // starts the missing workers
+    const want = Math.min(requestedThreads ?? defaultThreads(), this.workers.length + 1);
+    while (this.threads() < want && this.broken === null && Date.now() - started < timeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return this.threads();
+  }
+
+  /** Reserves `floats` float32 values (16-byte aligned) in the arena; returns the byte offset. */
+  alloc(floats: number): number {
+    const at = this.top;
+    this.top += Math.ceil((floats * 4) / 16) * 16;
+    return at;
+  }
+
+  /** Makes sure the memory holds the arena allocated so far (call before writing into it). */
+  commit(): void {
+    const have = this.memory.buffer.byteLength;
+    if (this.top > have) {
+      const pages = Math.ceil((this.top - have) / PAGE);
+      if (have / PAGE + pages > MAX_PAGES) {
+        throw new BackendsError("KERNEL_INPUT", `recurrent sequence kernels: expected at most 4 GiB of working memory, needed ${this.top} bytes`);
+      }
+      this.memory.grow(pages);
+    }
+    if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
+  }
+
+  /** Frees the whole arena (end of a kernel call). */
+  reset(): void {
+    this.top = ARENA_START;
+  }
+
+  /** Copies `values` into the arena at byte offset `at`. */
+  write(at: number, values: Float32Array): void {
+    this.f32.set(values, at >> 2);
+  }
+
+  /** Zeroes `floats` values at byte offset `at`. */
+  zero(at: number, floats: number): void {
+    this.f32.fill(0, at >> 2, (at >> 2) + floats);
+  }
+
+  /** A view (not a copy) of `floats` values at byte offset `at`; valid until the next {@link commit}. */
+  view(at: number, floats: number): Float32Array {
+    return this.f32.subarray(at >> 2, (at >> 2) + floats);
+  }
+
+  /**
+   * Runs `fn(...args, thread, threads)` on the calling thread and on the workers at once, and returns when all
+   * are done. The barrier words are reset first.
+   *
+   * @throws {BackendsError} `KERNEL_INPUT` when a worker failed or did not answer.
+   */
+  run(fn: SequenceJob, args: readonly number[]): void {
+    if (this.broken !== null) throw new BackendsError("KERNEL_INPUT", this.broken);
+    const threads = this.threads();
+    const ctl = this.ctl;
+    ctl[BARRIER_BYTES / 4] = 0;
+    ctl[BARRIER_BYTES / 4 + 2] = 0;
+    if (threads > 1) {
+      ctl[FN] = JOB_FUNCTIONS.indexOf(fn);
+      ctl[ARGC] = args.length;
+      for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i]! | 0;
+      Atomics.store(ctl, THREADS, threads);
+      Atomics.store(ctl, DONE, 0);
+      Atomics.store(ctl, FAILED, 0);
+      this.job = this.job === 0x3fffffff ? 1 : this.job + 1;
+      Atomics.store(ctl, SEQ, this.job);
+      Atomics.notify(ctl, SEQ);
+    }
+    const failedHere = this.exports[fn](...args, 0, threads) !== 0;
+    if (threads > 1) {
+      const started = Date.now();
+      let spins = 0;
+      for (;;) {
+        const done = Atomics.load(ctl, DONE);
+        if (done >= threads - 1) break;
+        if (++spins > 1 << 12) {
+          Atomics.wait(ctl, DONE, done, 100);
+          if (Date.now() - started > WORKER_TIMEOUT_MS || this.broken !== null) {
+            ctl[BARRIER_BYTES / 4 + 2] = 1;
+            throw new BackendsError("KERNEL_INPUT", this.broken ?? `recurrent sequence kernels: a worker thread did not answer within ${WORKER_TIMEOUT_MS / 1000} s`);
+          }
+        }
+      }
+      if (Atomics.load(ctl, FAILED) !== 0) failedHereOrWorker(fn);
+    }
+    if (failedHere) failedHereOrWorker(fn);
+  }
+
+  /** Byte offset of the barrier words, for the kernels' `barPtr` argument. */
+  get barrier(): number {
+    return BARRIER_BYTES;
+  }
+
+  /** Stops the workers (the engine runs single-threaded afterwards). */
+  async close(): Promise<void> {
+    Atomics.store(this.ctl, SEQ, -1);
+    Atomics.notify(this.ctl, SEQ);
+    const workers = this.workers.splice(0);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+function failedHereOrWorker(fn: string): never {
+  throw new BackendsError("KERNEL_INPUT", `recurrent sequence kernels: ${fn} failed at a thread barrier (a thread stopped answering)`);
+}
+
+let engine: SequenceEngine | null | undefined;
+
+/**
+ * The engine of this thread, created on first call; null where WebAssembly SIMD, threads or shared memory are
+ * unavailable (the fast layers then use the per-step kernels).
+ */
+export function sequenceEngine(): SequenceEngine | null {
+  if (engine !== undefined) return engine;
+  try {
+    engine = wasmApi === undefined || !wasmApi.validate(decodeBase64(SEQUENCE_WASM_BASE64)) ? null : new SequenceEngine(wasmApi);
+  } catch {
+    engine = null;
+  }
+  return engine;
+}
+
+/**
+ * Starts the whole-sequence kernels' worker threads, if not started yet, and resolves once they are up, with the
+ * number of threads (the caller included) the kernels will use; 0 where the kernels are unavailable. Kernels
+ * called before the workers are up run on fewer threads, so benchmarks and tests await this first.
+ *
+ * @example
+ * await recurrentThreadsReady(); // 2 on a machine with two cores
+ */
+export async function recurrentThreadsReady(): Promise<number> {
+  const current = sequenceEngine();
+  return current === null ? 0 : current.ready();
+}
+
+/** Stops this thread's engine and its workers; the next kernel call creates a new one. */
+export async function closeSequenceEngine(): Promise<void> {
+  const current = engine;
+  engine = undefined;
+  if (current) await current.close();
+}
