@@ -12,6 +12,7 @@ const names = (kernels: { kernelName: string; backendName: string }[]) => kernel
 const EXPECTED = [
   "UnsortedSegmentSum@cpu",
   "UnsortedSegmentSum@wasm",
+  "GatherV2@wasm",
   ...["cpu", "wasm"].flatMap((backend) => RECURRENT_KERNEL_NAMES.map((n) => `${n}@${backend}`)),
   "BatchMatMul@wasm",
 ];
@@ -34,6 +35,7 @@ describe("registerKernels", () => {
       expect(names(registered)).toEqual(EXPECTED);
       expect(registered.filter((k) => k.replacesStock).map((k) => `${k.kernelName}@${k.backendName}`)).toEqual([
         "UnsortedSegmentSum@cpu",
+        "GatherV2@wasm",
         "BatchMatMul@wasm",
       ]);
       expect(tf.getKernel("BatchMatMul", "wasm")).not.toBe(stockMatMul);
@@ -59,8 +61,10 @@ describe("registerKernels", () => {
     unregisterKernels();
     const stockCpu = tf.getKernel("UnsortedSegmentSum", "cpu");
     const stockMatMul = tf.getKernel("BatchMatMul", "wasm");
+    const stockGather = tf.getKernel("GatherV2", "wasm");
     registerKernels();
     unregisterKernels();
+    expect(tf.getKernel("GatherV2", "wasm")).toBe(stockGather);
     expect(tf.getKernel("UnsortedSegmentSum", "cpu")).toBe(stockCpu);
     expect(tf.getKernel("UnsortedSegmentSum", "wasm")).toBeUndefined();
     expect(tf.getKernel("BatchMatMul", "wasm")).toBe(stockMatMul);
@@ -79,7 +83,7 @@ describe("registerKernels", () => {
       "BatchMatMul@wasm",
     ]);
     expect(() => registerKernels(["fast" as KernelGroup])).toThrow(
-      'expected kernel groups among embedding-gradient, recurrent, transpose-free-matmul, got "fast"',
+      'expected kernel groups among embedding-gradient, embedding-lookup, recurrent, transpose-free-matmul, got "fast"',
     );
     unregisterKernels();
   });

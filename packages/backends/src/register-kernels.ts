@@ -2,6 +2,7 @@ import type { KernelConfig } from "@tensorflow/tfjs";
 import { ourKernel, registerOurKernel, restoreStockKernel, stockOf } from "./kernel-registry";
 import { RECURRENT_KERNEL_CONFIGS } from "./kernels/recurrent/recurrent-kernel-configs";
 import { transposeFreeMatMulConfig } from "./kernels/recurrent/transpose-free-mat-mul";
+import { gatherRowsConfig } from "./kernels/gather-rows";
 import { unsortedSegmentSumConfigs } from "./kernels/unsorted-segment-sum";
 
 /** One kernel this package puts in the TensorFlow.js kernel registry. */
@@ -18,13 +19,14 @@ export interface RegisteredKernel {
  * The kernels of this package, in groups that can be registered separately:
  *
  * - `"embedding-gradient"`: `UnsortedSegmentSum` on `wasm` and `cpu` (what an Embedding layer's gradient needs);
+ * - `"embedding-lookup"`: the wasm `GatherV2` that copies one row per id (the Embedding layer's forward pass);
  * - `"recurrent"`: the fused recurrent kernels of the fast layers in `@recurrent/models`;
  * - `"transpose-free-matmul"`: the wasm `BatchMatMul` that runs transposed products at the plain product's speed.
  */
-export type KernelGroup = "embedding-gradient" | "recurrent" | "transpose-free-matmul";
+export type KernelGroup = "embedding-gradient" | "embedding-lookup" | "recurrent" | "transpose-free-matmul";
 
 /** All groups, in registration order. */
-export const KERNEL_GROUPS: readonly KernelGroup[] = ["embedding-gradient", "recurrent", "transpose-free-matmul"];
+export const KERNEL_GROUPS: readonly KernelGroup[] = ["embedding-gradient", "embedding-lookup", "recurrent", "transpose-free-matmul"];
 
 interface KernelEntry {
   kernelName: string;
@@ -37,6 +39,7 @@ const asIs = (config: KernelConfig): KernelEntry => ({ kernelName: config.kernel
 
 const ENTRIES: Readonly<Record<KernelGroup, readonly KernelEntry[]>> = {
   "embedding-gradient": unsortedSegmentSumConfigs.map(asIs),
+  "embedding-lookup": [{ kernelName: "GatherV2", backendName: "wasm", make: gatherRowsConfig }],
   recurrent: RECURRENT_KERNEL_CONFIGS.map(asIs),
   "transpose-free-matmul": [{ kernelName: "BatchMatMul", backendName: "wasm", make: transposeFreeMatMulConfig }],
 };
@@ -50,8 +53,10 @@ const ALL_ENTRIES: readonly KernelEntry[] = KERNEL_GROUPS.flatMap((group) => ENT
  *   `fit`/`minimize` through one, fails with "Kernel 'UnsortedSegmentSum' not registered for backend 'wasm'");
  * - `UnsortedSegmentSum` on `cpu`, replacing the stock kernel whose cost grows with the number of segments
  *   (the vocabulary size) instead of the number of ids;
+ * - on `wasm`, a `GatherV2` for the Embedding lookup that copies one row per id (the stock kernel computes an
+ *   index per value: about 25× slower on 20-value rows);
  * - the fused recurrent kernels of the fast layers in `@recurrent/models` (one LSTM / GRU / SimpleRNN time step,
- *   forward and backward, on `cpu` and `wasm`; a whole-sequence LSTM for inference on `wasm`);
+ *   forward and backward, and the whole-sequence LSTM forward and backward, on `cpu` and `wasm`);
  * - on `wasm`, a `BatchMatMul` that runs transposed products (every matMul gradient) as an explicit transpose
  *   plus the plain product, about 10× faster than the stock kernel's transposed forms. It is installed once the
  *   wasm backend's own kernels are loaded: calling this again after importing `@tensorflow/tfjs-backend-wasm`
