@@ -193,30 +193,24 @@ function wholeSequence(
   const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x1, kernel, recurrentKernel, bias, h0, c0] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
     const save = args[6] as tf.GradSaveFunc;
-    const [y, cs, gates, hT, cT] = runFused(LSTM_SEQUENCE, { x: x1, kernel, bias, u: recurrentKernel, h0, c0, mask }, {
+    const outs = runFused(LSTM_SEQUENCE, { x: x1, kernel, bias, u: recurrentKernel, h0, c0, mask }, {
       ...attrs,
-      returnSequences: 0,
+      returnSequences: options.returnSequences ? 1 : 0,
       forGradient: 1,
-    }) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-    const output = options.returnSequences ? y : hT;
+    });
+    // [y,] hT, cT, and the handle to the activations the kernels keep for the backward pass
+    const [hT, cT, saved] = outs.slice(-3) as [tf.Tensor, tf.Tensor, tf.Tensor];
+    const output = options.returnSequences ? outs[0]! : hT;
     const value = withStates ? packOutputs([output, hT, cT]) : output;
-    save([x1, kernel, recurrentKernel, h0, c0, y, cs, gates, ...(mask === null ? [] : [mask])]);
+    save([saved]);
 
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [xS, kernelS, recurrentKernelS, h0S, c0S, yS, csS, gatesS] = saved as [
-        tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor, tf.Tensor, tf.Tensor,
-      ];
-      const maskS = mask === null ? null : saved[8]!;
+    const gradFunc = (dy: tf.Tensor, savedTensors: tf.Tensor[]): tf.Tensor[] => {
       const [dyOut, dhT, dcT] = withStates ? unpackGradient(dy, [outputShape, stateShape, stateShape]) : [dy, null, null];
       // the gradient of the output sequence, or of the last output (which is hT)
       const dSeq = options.returnSequences ? dyOut! : null;
       const dh = options.returnSequences ? dhT ?? null : dhT ? tf.add(dyOut!, dhT) : dyOut!;
       // dx, dkernel, du, dbias, dh0, dc0: the order of the customGrad function's inputs
-      return runFused(
-        LSTM_SEQUENCE_GRAD,
-        { x: xS, kernel: kernelS, u: recurrentKernelS, h0: h0S, c0: c0S, gates: gatesS, cs: csS, y: yS, dy: dSeq, dh, dc: dcT ?? null, mask: maskS },
-        attrs,
-      );
+      return runFused(LSTM_SEQUENCE_GRAD, { saved: savedTensors[0], dy: dSeq, dh, dc: dcT ?? null }, {});
     };
     return { value, gradFunc };
   });

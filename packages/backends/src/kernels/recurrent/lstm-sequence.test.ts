@@ -134,15 +134,12 @@ for (const backend of TEST_BACKENDS) {
             const lastOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 0 });
             expect(lastOut.length).toBe(2);
             expectClose(lastOut[0]!, hT, { atol: 1e-5 });
-            const forGrad = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 0, forGradient: 1 });
-            expect(forGrad.map((t) => t.shape)).toEqual([
-              [c.batch, c.time, c.units],
-              [c.batch, c.time, c.units],
-              [c.batch, c.time, 4 * c.units],
-              [c.batch, c.units],
-              [c.batch, c.units],
-            ]);
+            const forGrad = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
+            expect(forGrad.map((t) => t.shape)).toEqual([[c.batch, c.time, c.units], [c.batch, c.units], [c.batch, c.units], [1]]);
+            expect(forGrad[3]!.dtype).toBe("int32");
             expectClose(forGrad[0]!, y, { atol: 1e-5 });
+            // release the saved activations
+            run(LSTM_SEQUENCE_GRAD, { saved: forGrad[3]! }, {});
           });
           expect(tf.memory().numTensors).toBe(start);
         });
@@ -165,8 +162,8 @@ for (const backend of TEST_BACKENDS) {
             const expected = tf.grads(loss)([x, kernel, u, h0, c0, ...(bias === null ? [] : [bias])]);
             const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
             const common = { x, kernel, u, h0, c0, ...(mask === null ? {} : { mask }) };
-            const [y, cs, gates] = run(LSTM_SEQUENCE, { ...common, ...(bias === null ? {} : { bias }) }, { ...attrs, returnSequences: 0, forGradient: 1 });
-            const out = run(LSTM_SEQUENCE_GRAD, { ...common, gates: gates!, cs: cs!, y: y!, dy: wy, dh: wh, dc: wc }, attrs);
+            const fwd = run(LSTM_SEQUENCE, { ...common, ...(bias === null ? {} : { bias }) }, { ...attrs, returnSequences: 0, forGradient: 1 });
+            const out = run(LSTM_SEQUENCE_GRAD, { saved: fwd[2]!, dy: wy, dh: wh, dc: wc }, {});
             expect(out.length).toBe(6);
             const [dx, dKernel, dU, dBias, dh0, dc0] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
             expectClose(dx, expected[0]!, { atol: 1e-4 });
@@ -185,13 +182,28 @@ for (const backend of TEST_BACKENDS) {
           const c = CASES[0]!;
           const { x, kernel, u, h0, c0 } = inputsFor(c, 3);
           const attrs = { activation: "tanh", recurrentActivation: "sigmoid", goBackwards: 0 };
-          const [y, cs, gates] = run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { ...attrs, forGradient: 1 });
+          const forward = () => run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { ...attrs, forGradient: 1 })[2]!;
           const zeros = tf.zeros([c.batch, c.units]);
           const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 4);
-          const saved = { x, kernel, u, h0, c0, gates: gates!, cs: cs!, y: y! };
-          const explicit = run(LSTM_SEQUENCE_GRAD, { ...saved, dy, dh: zeros, dc: zeros }, attrs);
-          const absent = run(LSTM_SEQUENCE_GRAD, { ...saved, dy }, attrs);
+          const explicit = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy, dh: zeros, dc: zeros }, {});
+          const absent = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy }, {});
           explicit.forEach((e, i) => expectClose(absent[i]!, e, { atol: 0 }));
+        });
+      });
+
+      it("keeps the saved activations until the backward call, once, and releases the oldest beyond 64", () => {
+        tf.tidy(() => {
+          const c = CASES[3]!;
+          const { x, kernel, u, h0, c0 } = inputsFor(c, 11);
+          const attrs = { activation: "relu", recurrentActivation: "sigmoid", forGradient: 1 };
+          const forward = () => run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, attrs)[2]!;
+          const saved = forward();
+          run(LSTM_SEQUENCE_GRAD, { saved }, {});
+          expect(() => run(LSTM_SEQUENCE_GRAD, { saved }, {})).toThrow(/its backward pass already ran/);
+          const handles = Array.from({ length: 65 }, forward);
+          expect(() => run(LSTM_SEQUENCE_GRAD, { saved: handles[0]! }, {})).toThrow(/more than 64 forward passes were waiting/);
+          for (const h of handles.slice(1).reverse()) run(LSTM_SEQUENCE_GRAD, { saved: h }, {});
+          expect(() => run(LSTM_SEQUENCE_GRAD, { saved: tf.tensor1d([1], "float32") }, {})).toThrow(/expected an int32 tensor, got float32/);
         });
       });
 

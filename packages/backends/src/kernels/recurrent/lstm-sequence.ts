@@ -4,6 +4,7 @@ import type { FusedKernelBackend } from "./fused-kernel";
 import { expectShape } from "./fused-kernel";
 import { backendArrays } from "./backend-arrays";
 import { activationCode } from "./recurrent-activation";
+import type { KeptBlock } from "./sequence-threads";
 import { sequenceEngine } from "./sequence-threads";
 
 /**
@@ -15,21 +16,21 @@ import { sequenceEngine } from "./sequence-threads";
  * the threads that use them. Attributes:
  * `activation`, `recurrentActivation`, `goBackwards` (0/1), `returnSequences` (0/1), `forGradient` (0/1).
  *
- * Outputs: with `forGradient` 0, `[y, hT, cT]` with returnSequences (y `[batch, time, units]` in processing
- * order, as tf.layers orders a goBackwards output) or `[hT, cT]` without. With `forGradient` 1, what
- * {@link LSTM_SEQUENCE_GRAD} needs: `[y, cs, gates, hT, cT]` — y and cs `[batch, time, units]` and gates
- * `[batch, time, 4·units]`, all by processing step.
+ * Outputs: `[y, hT, cT]` with returnSequences (y `[batch, time, units]` in processing order, as tf.layers orders
+ * a goBackwards output) or `[hT, cT]` without. With `forGradient` 1, one more output: `saved`, an int32 `[1]`
+ * handle to what {@link LSTM_SEQUENCE_GRAD} needs (the inputs, gates, cell and hidden states of every step),
+ * which stay in the kernels' shared memory until that backward call: no copies out and back in.
  */
 export const LSTM_SEQUENCE = "RecurrentLstmSequence";
 
 /**
  * Kernel name of the backward pass (BPTT over the whole sequence) of {@link LSTM_SEQUENCE}.
  *
- * Inputs: `x`, `kernel`, `u`, `h0`, `c0` (as for the forward pass), `gates`, `cs`, `y` (its outputs with
- * `forGradient` 1), and the incoming gradients, each optional: `dy` `[batch, time, units]` (of the output
- * sequence, by processing step), `dh`, `dc` `[batch, units]` (of the final state); optional `mask`. Attributes:
- * `activation`, `recurrentActivation`, `goBackwards`. Outputs: `[dx, dkernel, du, dbias, dh0, dc0]`, shaped as
- * x, kernel, u, bias (`[4·units]`, also when the forward pass had no bias), h0 and c0.
+ * Inputs: `saved` (the handle output by the forward call with `forGradient` 1; released by this call) and the
+ * incoming gradients, each optional: `dy` `[batch, time, units]` (of the output sequence, by processing step),
+ * `dh`, `dc` `[batch, units]` (of the final state). Outputs: `[dx, dkernel, du, dbias, dh0, dc0]`, shaped as the
+ * forward call's x, kernel, u, bias (`[4·units]`, also when it had no bias), h0 and c0. A handle can be used
+ * once; when more than 64 forward calls wait for their backward call, the oldest handle is released.
  */
 export const LSTM_SEQUENCE_GRAD = "RecurrentLstmSequenceGrad";
 
@@ -96,138 +97,145 @@ function forwardKernel(backendName: FusedKernelBackend): KernelFunc {
     const rec = activationCode(a.recurrentActivation);
     const goBackwards = flag(a, "goBackwards");
     const returnSequences = flag(a, "returnSequences");
-    const forGradient = flag(a, "forGradient");
+    const forGradient = flag(a, "forGradient") === 1;
     const engine = sequenceEngine() ?? unavailable(LSTM_SEQUENCE);
     const arrays = backendArrays(backendName, backend);
 
     const seq = batch * time * units;
     const state = batch * units;
-    const outY = forGradient === 1 || returnSequences === 1 ? arrays.output([batch, time, units]) : null;
-    const outCs = forGradient === 1 ? arrays.output([batch, time, units]) : null;
-    const outGates = forGradient === 1 ? arrays.output([batch, time, g4]) : null;
+    const outY = returnSequences === 1 ? arrays.output([batch, time, units]) : null;
     const outH = arrays.output([batch, units]);
     const outC = arrays.output([batch, units]);
 
+    const masked = inputs.mask !== undefined;
+    // What the backward pass needs, in a block kept after this call when forGradient (else in scratch).
+    const sizes = {
+      x: batch * time * inputDim,
+      wT: inputDim * g4,
+      uT: units * g4,
+      h0: state,
+      c0: state,
+      mask: masked ? batch * time : 0,
+      y: seq,
+      cs: seq,
+      gates: seq * 4,
+    };
+    const offsets: Record<string, number> = {};
+    let block: KeptBlock | null = null;
+    if (forGradient) {
+      let bytes = 0;
+      for (const [key, n] of Object.entries(sizes)) {
+        offsets[key] = bytes;
+        bytes += Math.ceil((n * 4) / 16) * 16;
+      }
+      block = engine.keep(bytes, { batch, time, inputDim, units, act, rec, goBackwards, masked: masked ? 1 : 0 });
+      for (const key of Object.keys(sizes)) offsets[key] = offsets[key]! + block.offset;
+    } else {
+      for (const [key, n] of Object.entries(sizes)) offsets[key] = n === 0 ? 0 : engine.alloc(n);
+    }
     try {
-      const x = engine.alloc(batch * time * inputDim);
       const w = engine.alloc(inputDim * g4);
       const bias = inputs.bias === undefined ? 0 : engine.alloc(g4);
       const u = engine.alloc(units * g4);
-      const h0 = engine.alloc(state);
-      const c0 = engine.alloc(state);
-      const mask = inputs.mask === undefined ? 0 : engine.alloc(batch * time);
       const xw = engine.alloc(seq * 4);
-      const y = engine.alloc(seq);
-      const cs = engine.alloc(seq);
-      const gates = engine.alloc(seq * 4);
       const hT = engine.alloc(state);
       const cT = engine.alloc(state);
       const z = engine.alloc(batch * g4);
       engine.commit();
       const read = (key: string): Float32Array => arrays.read(inputs[key]!, LSTM_SEQUENCE);
-      engine.write(x, read("x"));
+      engine.write(offsets.x!, read("x"));
       engine.write(w, read("kernel"));
       if (bias !== 0) engine.write(bias, read("bias"));
       engine.write(u, read("u"));
-      engine.write(h0, read("h0"));
-      engine.write(c0, read("c0"));
-      if (mask !== 0) engine.write(mask, read("mask"));
+      engine.write(offsets.h0!, read("h0"));
+      engine.write(offsets.c0!, read("c0"));
+      if (masked) engine.write(offsets.mask!, read("mask"));
       engine.run("lstmSequenceForward", [
-        x, w, bias, u, h0, c0, mask, xw, y, cs, gates, hT, cT, z, engine.barrier,
-        batch, time, inputDim, units, goBackwards, act, rec,
+        offsets.x!, w, bias, u, offsets.h0!, offsets.c0!, masked ? offsets.mask! : 0, xw, offsets.y!, offsets.cs!, offsets.gates!,
+        hT, cT, z, engine.barrier, batch, time, inputDim, units, goBackwards, act, rec,
       ]);
-      if (outY !== null) arrays.read(outY, LSTM_SEQUENCE).set(engine.view(y, seq));
-      if (outCs !== null) arrays.read(outCs, LSTM_SEQUENCE).set(engine.view(cs, seq));
-      if (outGates !== null) arrays.read(outGates, LSTM_SEQUENCE).set(engine.view(gates, seq * 4));
+      if (forGradient) {
+        engine.exports.transpose(w, offsets.wT!, inputDim, g4);
+        engine.exports.transpose(u, offsets.uT!, units, g4);
+      }
+      if (outY !== null) arrays.read(outY, LSTM_SEQUENCE).set(engine.view(offsets.y!, seq));
       arrays.read(outH, LSTM_SEQUENCE).set(engine.view(hT, state));
       arrays.read(outC, LSTM_SEQUENCE).set(engine.view(cT, state));
+    } catch (e) {
+      if (block !== null) engine.release(block.id);
+      throw e;
     } finally {
       engine.reset();
     }
-    if (forGradient === 1) return [outY!, outCs!, outGates!, outH, outC];
-    return outY === null ? [outH, outC] : [outY, outH, outC];
+    const outs = outY === null ? [outH, outC] : [outY, outH, outC];
+    if (block !== null) outs.push(arrays.int32([1], Int32Array.of(block.id)));
+    return outs;
   }) as unknown as KernelFunc;
 }
 
 function backwardKernel(backendName: FusedKernelBackend): KernelFunc {
-  return (({ inputs, backend, attrs }: { inputs: Inputs; backend: unknown; attrs?: NamedAttrMap }) => {
-    const a = attrs ?? {};
-    const shapes = checkInputs(
-      LSTM_SEQUENCE_GRAD,
-      inputs,
-      ["x", "kernel", "u", "h0", "c0", "gates", "cs", "y"],
-      ["dy", "dh", "dc", "mask"],
-    );
-    const [batch, time, inputDim, units] = checkLayerInputs(LSTM_SEQUENCE_GRAD, shapes);
-    const g4 = 4 * units;
-    for (const key of ["cs", "y", "dy"]) expectShape(LSTM_SEQUENCE_GRAD, key, shapes[key], [batch, time, units]);
-    expectShape(LSTM_SEQUENCE_GRAD, "gates", shapes.gates, [batch, time, g4]);
-    for (const key of ["dh", "dc"]) expectShape(LSTM_SEQUENCE_GRAD, key, shapes[key], [batch, units]);
-    const act = activationCode(a.activation);
-    const rec = activationCode(a.recurrentActivation);
-    const goBackwards = flag(a, "goBackwards");
+  return (({ inputs, backend }: { inputs: Inputs; backend: unknown }) => {
+    if (inputs.saved === undefined) throw new BackendsError("KERNEL_INPUT", `${LSTM_SEQUENCE_GRAD}: expected input "saved", got none`);
     const engine = sequenceEngine() ?? unavailable(LSTM_SEQUENCE_GRAD);
     const arrays = backendArrays(backendName, backend);
-
-    const seq = batch * time * units;
-    const state = batch * units;
-    const outDx = arrays.output([batch, time, inputDim]);
-    const outDw = arrays.output([inputDim, g4]);
-    const outDu = arrays.output([units, g4]);
+    const handle = arrays.readInt32(inputs.saved, LSTM_SEQUENCE_GRAD)[0] ?? 0;
+    const block = engine.keptBlock(handle, LSTM_SEQUENCE_GRAD);
+    const { batch, time, inputDim, units, act, rec, goBackwards, masked } = block.meta as Record<string, number>;
+    const [B, T, D, U] = [batch!, time!, inputDim!, units!];
+    const g4 = 4 * U;
+    const shapes = checkInputs(LSTM_SEQUENCE_GRAD, inputs, [], ["dy", "dh", "dc"]);
+    expectShape(LSTM_SEQUENCE_GRAD, "dy", shapes.dy, [B, T, U]);
+    expectShape(LSTM_SEQUENCE_GRAD, "dh", shapes.dh, [B, U]);
+    expectShape(LSTM_SEQUENCE_GRAD, "dc", shapes.dc, [B, U]);
+    const seq = B * T * U;
+    const state = B * U;
+    // the block's arrays, in the order the forward kernel laid them out
+    const at: Record<string, number> = {};
+    let offset = block.offset;
+    const sizes: [string, number][] = [
+      ["x", B * T * D], ["wT", D * g4], ["uT", U * g4], ["h0", state], ["c0", state], ["mask", masked === 1 ? B * T : 0],
+      ["y", seq], ["cs", seq], ["gates", seq * 4],
+    ];
+    for (const [key, n] of sizes) {
+      at[key] = offset;
+      offset += Math.ceil((n * 4) / 16) * 16;
+    }
+    const outDx = arrays.output([B, T, D]);
+    const outDw = arrays.output([D, g4]);
+    const outDu = arrays.output([U, g4]);
     const outDb = arrays.output([g4]);
-    const outDh = arrays.output([batch, units]);
-    const outDc = arrays.output([batch, units]);
+    const outDh = arrays.output([B, U]);
+    const outDc = arrays.output([B, U]);
     try {
-      const x = engine.alloc(batch * time * inputDim);
-      const w = engine.alloc(inputDim * g4);
-      const wT = engine.alloc(inputDim * g4);
-      const gates = engine.alloc(seq * 4);
-      const cs = engine.alloc(seq);
-      const y = engine.alloc(seq);
-      const h0 = engine.alloc(state);
-      const c0 = engine.alloc(state);
-      const u = engine.alloc(units * g4);
-      const uT = engine.alloc(units * g4);
       const dy = inputs.dy === undefined ? 0 : engine.alloc(seq);
-      const mask = inputs.mask === undefined ? 0 : engine.alloc(batch * time);
       const dh = engine.alloc(state);
       const dc = engine.alloc(state);
       const dhRec = engine.alloc(state);
       const dz = engine.alloc(seq * 4);
-      const dx = engine.alloc(batch * time * inputDim);
-      const dw = engine.alloc(inputDim * g4);
+      const dx = engine.alloc(B * T * D);
+      const dw = engine.alloc(D * g4);
       const db = engine.alloc(g4);
-      const du = engine.alloc(units * g4);
+      const du = engine.alloc(U * g4);
       engine.commit();
       const read = (key: string): Float32Array => arrays.read(inputs[key]!, LSTM_SEQUENCE_GRAD);
-      engine.write(x, read("x"));
-      engine.write(w, read("kernel"));
-      engine.exports.transpose(w, wT, inputDim, g4);
-      engine.write(gates, read("gates"));
-      engine.write(cs, read("cs"));
-      engine.write(y, read("y"));
-      engine.write(h0, read("h0"));
-      engine.write(c0, read("c0"));
-      engine.write(u, read("u"));
-      engine.exports.transpose(u, uT, units, g4);
       if (dy !== 0) engine.write(dy, read("dy"));
-      if (mask !== 0) engine.write(mask, read("mask"));
       if (inputs.dh === undefined) engine.zero(dh, state);
       else engine.write(dh, read("dh"));
       if (inputs.dc === undefined) engine.zero(dc, state);
       else engine.write(dc, read("dc"));
       engine.run("lstmSequenceBackward", [
-        x, wT, gates, cs, y, h0, c0, uT, dy, mask, dh, dc, dhRec, dz, dx, dw, db, du, engine.barrier,
-        batch, time, inputDim, units, goBackwards, act, rec,
+        at.x!, at.wT!, at.gates!, at.cs!, at.y!, at.h0!, at.c0!, at.uT!, dy, masked === 1 ? at.mask! : 0, dh, dc, dhRec, dz,
+        dx, dw, db, du, engine.barrier, B, T, D, U, goBackwards!, act!, rec!,
       ]);
-      arrays.read(outDx, LSTM_SEQUENCE_GRAD).set(engine.view(dx, batch * time * inputDim));
-      arrays.read(outDw, LSTM_SEQUENCE_GRAD).set(engine.view(dw, inputDim * g4));
-      arrays.read(outDu, LSTM_SEQUENCE_GRAD).set(engine.view(du, units * g4));
+      arrays.read(outDx, LSTM_SEQUENCE_GRAD).set(engine.view(dx, B * T * D));
+      arrays.read(outDw, LSTM_SEQUENCE_GRAD).set(engine.view(dw, D * g4));
+      arrays.read(outDu, LSTM_SEQUENCE_GRAD).set(engine.view(du, U * g4));
       arrays.read(outDb, LSTM_SEQUENCE_GRAD).set(engine.view(db, g4));
       arrays.read(outDh, LSTM_SEQUENCE_GRAD).set(engine.view(dh, state));
       arrays.read(outDc, LSTM_SEQUENCE_GRAD).set(engine.view(dc, state));
     } finally {
       engine.reset();
+      engine.release(block.id);
     }
     return [outDx, outDw, outDu, outDb, outDh, outDc];
   }) as unknown as KernelFunc;

@@ -6,8 +6,9 @@ import { SEQUENCE_RELAXED_WASM_BASE64, SEQUENCE_WASM_BASE64 } from "./sequence-w
  * a pool of worker threads together. One engine per JavaScript thread, created on first use.
  *
  * Memory map of the shared memory: bytes [0, 1024) are the control block (job words, worker flags, barrier);
- * from {@link ARENA_START} on, each kernel call lays out its arrays with {@link SequenceEngine.alloc} and the arena
- * is reset when the call ends (kernels do not nest).
+ * from {@link ARENA_START} on, the blocks a forward pass keeps for its backward pass ({@link SequenceEngine.keep},
+ * released in about the reverse order, as backpropagation runs), then the scratch arena in which each kernel call
+ * lays out its arrays with {@link SequenceEngine.alloc}, reset when the call ends (kernels do not nest).
  */
 
 /** The exports of assembly/sequence.ts. Pointers are byte offsets in the shared memory. */
@@ -36,6 +37,8 @@ const BARRIER_BYTES = 512; // three i32 (arrivals, generation, error), on a cach
 const ARENA_START = 1024;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
+/** Forward passes whose saved activations are kept at most, waiting for their backward pass. */
+const MAX_KEPT = 64;
 /** How long the caller waits for a worker before giving up, in ms. */
 const WORKER_TIMEOUT_MS = 120_000;
 
@@ -150,7 +153,19 @@ function defaultThreads(): number {
   return Math.max(1, Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
 }
 
-/** A view of the engine's arena for one kernel call. */
+/** A block of the shared memory kept from a forward kernel call to its backward call. */
+export interface KeptBlock {
+  /** Handle passed between the two calls (a positive integer). */
+  readonly id: number;
+  /** Byte offset of the block. */
+  readonly offset: number;
+  /** Size in bytes. */
+  readonly bytes: number;
+  /** What the kernel needs to find its arrays again (offsets, dimensions, attributes). */
+  readonly meta: Readonly<Record<string, number>>;
+}
+
+/** The whole-sequence kernels' shared memory, threads and arena (one per JavaScript thread). */
 export class SequenceEngine {
   readonly exports: SequenceExports;
   /** Whether the kernels were compiled with relaxed SIMD (fused multiply-add). */
@@ -161,6 +176,11 @@ export class SequenceEngine {
   private readonly module: object;
   private broken: string | null = null;
   private top = ARENA_START;
+  /** End of the kept blocks: where the scratch arena starts. */
+  private keptTop = ARENA_START;
+  private readonly kept: (KeptBlock & { live: boolean })[] = [];
+  private readonly evicted = new Set<number>();
+  private nextKeptId = 1;
   private job = 0;
   /** Float32 view of the whole memory, renewed after growth. */
   f32: Float32Array;
@@ -241,9 +261,60 @@ export class SequenceEngine {
     if (this.f32.buffer.byteLength !== this.memory.buffer.byteLength) this.f32 = new Float32Array(this.memory.buffer);
   }
 
-  /** Frees the whole arena (end of a kernel call). */
+  /** Frees the whole scratch arena (end of a kernel call). */
   reset(): void {
-    this.top = ARENA_START;
+    this.top = this.keptTop;
+  }
+
+  /**
+   * Reserves a block of `bytes` that outlives the kernel call, for the backward pass of a forward call; the
+   * scratch arena moves above it. Call before any {@link alloc} of the call. When more than 64 blocks are waiting
+   * for their backward pass (forward passes recorded for a gradient that was never computed), the oldest is
+   * released.
+   */
+  keep(bytes: number, meta: Record<string, number>): KeptBlock {
+    if (this.top !== this.keptTop) throw new Error("SequenceEngine.keep: expected no scratch allocation before it");
+    while (this.kept.filter((k) => k.live).length >= MAX_KEPT) {
+      const oldest = this.kept.find((k) => k.live)!;
+      this.evicted.add(oldest.id);
+      this.release(oldest.id);
+    }
+    const block = { id: this.nextKeptId++, offset: this.keptTop, bytes: Math.ceil(bytes / 16) * 16, meta, live: true };
+    this.kept.push(block);
+    this.keptTop += block.bytes;
+    this.top = this.keptTop;
+    return block;
+  }
+
+  /**
+   * The live kept block with this handle.
+   *
+   * @throws {BackendsError} `KERNEL_INPUT` when it was released or never existed.
+   */
+  keptBlock(id: number, kernel: string): KeptBlock {
+    const block = this.kept.find((k) => k.id === id && k.live);
+    if (block !== undefined) return block;
+    const why = this.evicted.has(id)
+      ? `it was released because more than ${MAX_KEPT} forward passes were waiting for their backward pass`
+      : "no forward pass of this engine saved it, or its backward pass already ran";
+    throw new BackendsError("KERNEL_INPUT", `${kernel}: expected the saved activations of handle ${id}, but ${why}`);
+  }
+
+  /** Releases a kept block; the memory returns to the arena once the blocks above it are released too. */
+  release(id: number): void {
+    const block = this.kept.find((k) => k.id === id);
+    if (block !== undefined) block.live = false;
+    while (this.kept.length > 0 && !this.kept[this.kept.length - 1]!.live) {
+      const top = this.kept.pop()!;
+      this.keptTop = top.offset;
+    }
+    if (this.kept.length === 0) this.keptTop = ARENA_START;
+    this.top = this.keptTop;
+  }
+
+  /** Number of kept blocks waiting for their backward pass. */
+  keptCount(): number {
+    return this.kept.filter((k) => k.live).length;
   }
 
   /** Copies `values` into the arena at byte offset `at`. */
