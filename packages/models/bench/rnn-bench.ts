@@ -4,14 +4,14 @@
  * Each measurement runs in its own child process, one after another. Prints a table, then `RESULT {json}`.
  *
  * Options: --model sentiment|char (repeatable), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
- * --backend wasm|cpu (repeatable), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
+ * --backend wasm|cpu (repeatable), --mode train|predict (repeatable), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
  * after this many seconds, default 40), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
  * which take minutes), --quick (first T of each model, 2 steps, 15 s budget, --skip-slow), --no-predict (skip
  * the inference rows), --python <path> (default: python3, else /usr/bin/python3, whichever can import torch),
  * --openblas-core <name> (OPENBLAS_CORETYPE for torch, default SkylakeX).
  *
  * The fast rows register all of @recurrent/backends' kernels (on wasm this includes the transpose-free BatchMatMul
- * for the whole model); the stock rows run tfjs as installed plus only the UnsortedSegmentSum kernel that the
+ * for the whole model), allow relaxed SIMD (fused multiply-add) and wait for the worker threads; the stock rows run tfjs as installed plus only the UnsortedSegmentSum kernel that the
  * Embedding gradient needs on wasm.
  */
 import type * as tf from "@tensorflow/tfjs";
@@ -63,6 +63,15 @@ async function worker(spec: RowSpec): Promise<void> {
   const { buildBenchModel, benchBatch, benchLoss } = await import("./bench-models");
   // Stock rows get only the Embedding gradient (wasm has none), as in the issue's table; fast rows get every kernel.
   await initBackend({ order: [spec.backend as "wasm" | "cpu"], registerKernels: spec.impl === "stock" ? ["embedding-gradient"] : true, log: false });
+  let threads = 1;
+  let relaxedSimd = false;
+  if (spec.impl === "fast") {
+    // fused multiply-add where the engine has it (Node 20: behind a V8 flag, which this turns on), and the
+    // whole-sequence kernels' worker threads up before the first step
+    const backends = await import("@recurrent/backends");
+    relaxedSimd = backends.allowRelaxedSimd(true);
+    threads = await backends.recurrentThreadsReady();
+  }
   tf.enableProdMode();
   const model = buildBenchModel(spec.model, spec.T, spec.impl as "stock" | "fast");
   const optimizer = tf.train.adam(1e-3);
@@ -90,7 +99,7 @@ async function worker(spec: RowSpec): Promise<void> {
     if ((performance.now() - started) / 1000 > spec.budgetSeconds) break;
   }
   const ms = times.length > 0 ? median(times) : warmupMs;
-  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupMs, numTensors: tf.memory().numTensors })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupMs, numTensors: tf.memory().numTensors, threads, relaxedSimd })}\n`);
 }
 
 /** The first of the candidate interpreters that can `import torch`, or null. */
@@ -135,8 +144,9 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string): Row
     if (r.status !== 0 || line === undefined) {
       note = `failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`;
     } else {
-      const parsed = JSON.parse(line) as { ms: number; steps: number };
+      const parsed = JSON.parse(line) as { ms: number; steps: number; threads: number; relaxedSimd: boolean };
       ms = parsed.ms;
+      if (spec.impl === "fast") note = `${parsed.threads} thread${parsed.threads > 1 ? "s" : ""}${parsed.relaxedSimd ? ", FMA" : ""}`;
       steps = parsed.steps;
     }
   }
@@ -172,6 +182,7 @@ async function main(): Promise<void> {
       "skip-slow": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       "no-predict": { type: "boolean", default: false },
+      mode: { type: "string", multiple: true },
       python: { type: "string" },
       "openblas-core": { type: "string", default: "SkylakeX" },
     },
@@ -198,7 +209,9 @@ async function main(): Promise<void> {
     const times = values.T !== undefined ? values.T.map(Number) : quick ? allTimes.slice(0, 1) : allTimes;
     for (const T of times) {
       if (!Number.isInteger(T) || T < 1) throw new RangeError(`expected --T to be a positive integer, got ${T}`);
-      for (const mode of values["no-predict"] ? (["train"] as const) : (["train", "predict"] as const)) {
+      const modes = (values.mode ?? (values["no-predict"] ? ["train"] : ["train", "predict"])) as Mode[];
+      for (const mode of modes) {
+        if (mode !== "train" && mode !== "predict") throw new RangeError(`expected --mode train or predict, got ${String(mode)}`);
         for (const impl of impls) {
           const rowBackends = impl === "torch" ? ["cpu"] : backends; // PyTorch runs on the CPU
           for (const backend of rowBackends) {
