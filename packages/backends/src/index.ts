@@ -21,7 +21,14 @@ export {
   registerRecurrentKernels,
 } from "./kernels/recurrent/register-recurrent-kernels";
 export { LSTM_STEP, LSTM_STEP_GRAD } from "./kernels/recurrent/lstm-step";
-export { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, lstmSequenceAvailable, setLstmSequenceKernels } from "./kernels/recurrent/lstm-sequence";
+export {
+  BIDIRECTIONAL_LSTM_SEQUENCE,
+  BIDIRECTIONAL_LSTM_SEQUENCE_GRAD,
+  LSTM_SEQUENCE,
+  LSTM_SEQUENCE_GRAD,
+  lstmSequenceAvailable,
+  setLstmSequenceKernels,
+} from "./kernels/recurrent/lstm-sequence";
 export { allowRelaxedSimd, closeSequenceEngine, recurrentThreadsReady, setRecurrentThreads } from "./kernels/recurrent/sequence-threads";
 export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/gru-step";
 export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/simple-rnn-step";

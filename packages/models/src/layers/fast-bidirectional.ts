@@ -1,4 +1,6 @@
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
+import { bidirectionalLstmAvailable, bidirectionalLstmSequence } from "./bidirectional-lstm-sequence";
+import { fastPathBlocker, sequenceArguments } from "./fast-recurrent-call";
 import { FastGRU } from "./fast-gru";
 import { FastLSTM } from "./fast-lstm";
 import { FastSimpleRNN } from "./fast-simple-rnn";
@@ -26,10 +28,23 @@ function toFast(layer: tf.layers.Layer): tf.layers.Layer {
   return fast;
 }
 
+type Kwargs = Record<string, unknown>;
+
+/** The parts of the stock wrapper the fused call reads. */
+interface WrapperView {
+  forwardLayer: tf.layers.Layer;
+  backwardLayer: tf.layers.Layer;
+  returnSequences: boolean;
+  returnState: boolean;
+  mergeMode: "concat" | "sum" | "mul" | "ave" | null | undefined;
+}
+
 /**
  * `tf.layers.bidirectional` whose forward and backward layers are the fast LSTM / GRU / SimpleRNN layers
  * (other wrapped layers are kept as they are). Same configuration, class name (`"Bidirectional"`), weights
- * (forward layer's, then backward layer's) and merge modes as the stock wrapper.
+ * (forward layer's, then backward layer's) and merge modes as the stock wrapper. Over an LSTM, where the
+ * whole-sequence kernels run, both directions go through one kernel call and run at the same time on two
+ * threads; otherwise each direction is its layer's call, as in the stock wrapper.
  */
 export class FastBidirectional extends Stock {
   /** Same as the stock wrapper's, so saved models name the stock class. */
@@ -42,6 +57,43 @@ export class FastBidirectional extends Stock {
     const self = this as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
     self.forwardLayer = toFast(self.forwardLayer);
     self.backwardLayer = toFast(self.backwardLayer);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+    return this.bothDirectionsAtOnce(inputs, kwargs) ?? super.call(inputs, kwargs);
+  }
+
+  /** Both LSTM directions in one kernel call, merged as the stock wrapper merges; null where that does not apply. */
+  private bothDirectionsAtOnce(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] | null {
+    const self = this as unknown as WrapperView;
+    const fwd = self.forwardLayer as unknown as { goBackwards: boolean; stateful: boolean; returnSequences: boolean };
+    const bwd = self.backwardLayer as unknown as { goBackwards: boolean; stateful: boolean; returnSequences: boolean };
+    if (!(self.forwardLayer instanceof FastLSTM) || !(self.backwardLayer instanceof FastLSTM)) return null;
+    if (self.returnState || fwd.stateful || bwd.stateful || fwd.goBackwards || !bwd.goBackwards) return null;
+    if (kwargs.initialState != null || (Array.isArray(inputs) && inputs.length !== 1)) return null;
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    if (x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
+    if (fastPathBlocker(fwd, "lstm", kwargs) !== null || fastPathBlocker(bwd, "lstm", kwargs) !== null) return null;
+    if (!bidirectionalLstmAvailable()) return null;
+    return tf.tidy(() => {
+      const f = sequenceArguments(fwd, x as tf.Tensor3D, kwargs);
+      const b = sequenceArguments(bwd, x as tf.Tensor3D, kwargs);
+      const [y, yBackward] = bidirectionalLstmSequence(x as tf.Tensor3D, f.weights, b.weights, f.mask, f.options);
+      // the stock wrapper's merge (the backward output sequence is reversed back into time order)
+      const yRev = self.returnSequences ? tf.reverse(yBackward, 1) : yBackward;
+      switch (self.mergeMode) {
+        case "concat":
+          return tf.concat([y, yRev], -1);
+        case "sum":
+          return tf.add(y, yRev);
+        case "ave":
+          return tf.mul(0.5, tf.add(y, yRev));
+        case "mul":
+          return tf.mul(y, yRev);
+        default:
+          return [y, yRev];
+      }
+    });
   }
 }
 

@@ -3,7 +3,7 @@ import { hasRecurrentKernels, RECURRENT_ACTIVATIONS, registerRecurrentKernels } 
 import type { RecurrentActivation } from "@recurrent/backends";
 import { gruSequence } from "./gru-sequence";
 import { lstmSequence } from "./lstm-sequence";
-import type { RecurrentCellType, SequenceOptions } from "./recurrent-sequence";
+import type { RecurrentCellType, SequenceOptions, SequenceWeights } from "./recurrent-sequence";
 import { STATE_COUNT } from "./recurrent-sequence";
 import { simpleRnnSequence } from "./simple-rnn-sequence";
 
@@ -98,7 +98,6 @@ export function fastRecurrentCall(
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   if (x === undefined || x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
   const rnn = layer as RnnView;
-  const cell = rnn.cell as CellView;
   return tf.tidy(() => {
     let initialState = (kwargs?.initialState ?? null) as tf.Tensor[] | tf.Tensor | null;
     if (initialState !== null && !Array.isArray(initialState)) initialState = [initialState];
@@ -111,28 +110,40 @@ export function fastRecurrentCall(
         `expected ${STATE_COUNT[cellType]} initial state tensor(s) for a ${cellType} layer, got ${initialState.length}`,
       );
     }
-    let maskIn = (kwargs?.mask ?? null) as tf.Tensor | tf.Tensor[] | null;
-    if (Array.isArray(maskIn)) maskIn = maskIn[0] ?? null;
-    const [batch, time] = x.shape as [number, number, number];
-    const mask =
-      maskIn === null
-        ? null
-        : (tf.reshape(tf.cast(tf.cast(maskIn, "bool"), "float32"), [batch, time]) as tf.Tensor2D);
-    const options: SequenceOptions = {
-      units: cell.units,
-      activation: asActivation(cell.activation.getClassName())!,
-      recurrentActivation: asActivation(cell.recurrentActivation?.getClassName()) ?? "linear",
-      goBackwards: rnn.goBackwards,
-      returnSequences: rnn.returnSequences,
-    };
-    const weights = {
-      kernel: cell.kernel!.read() as tf.Tensor2D,
-      recurrentKernel: cell.recurrentKernel!.read() as tf.Tensor2D,
-      bias: cell.bias === null ? null : (cell.bias.read() as tf.Tensor1D),
-    };
+    const { mask, options, weights } = sequenceArguments(layer, x as tf.Tensor3D, kwargs);
     const run = cellType === "lstm" ? lstmSequence : cellType === "gru" ? gruSequence : simpleRnnSequence;
     const outputs = run(x as tf.Tensor3D, weights, initialState, mask, options, rnn.returnState || rnn.stateful);
     if (rnn.stateful) stateful.resetStates(outputs.slice(1), kwargs?.training === true);
     return rnn.returnState ? outputs : outputs[0]!;
   });
+}
+
+/**
+ * What the fused sequence functions take from a layer's call: the mask as `[batch, time]` float32 (or null), the
+ * options and the current weights. Call inside a `tf.tidy`.
+ */
+export function sequenceArguments(
+  layer: unknown,
+  x: tf.Tensor3D,
+  kwargs: Kwargs,
+): { mask: tf.Tensor2D | null; options: SequenceOptions; weights: SequenceWeights } {
+  const rnn = layer as RnnView;
+  const cell = rnn.cell as CellView;
+  let maskIn = (kwargs?.mask ?? null) as tf.Tensor | tf.Tensor[] | null;
+  if (Array.isArray(maskIn)) maskIn = maskIn[0] ?? null;
+  const [batch, time] = x.shape;
+  const mask = maskIn === null ? null : (tf.reshape(tf.cast(tf.cast(maskIn, "bool"), "float32"), [batch, time]) as tf.Tensor2D);
+  const options: SequenceOptions = {
+    units: cell.units,
+    activation: asActivation(cell.activation.getClassName())!,
+    recurrentActivation: asActivation(cell.recurrentActivation?.getClassName()) ?? "linear",
+    goBackwards: rnn.goBackwards,
+    returnSequences: rnn.returnSequences,
+  };
+  const weights: SequenceWeights = {
+    kernel: cell.kernel!.read() as tf.Tensor2D,
+    recurrentKernel: cell.recurrentKernel!.read() as tf.Tensor2D,
+    bias: cell.bias === null ? null : (cell.bias.read() as tf.Tensor1D),
+  };
+  return { mask, options, weights };
 }

@@ -196,6 +196,7 @@ for (const backend of ["cpu", "wasm"] as const) {
         ["ave", false],
         ["mul", true],
         ["concat", true],
+        [null, true],
       ] as const) {
         const stock = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: UNITS, returnSequences }) as never, mergeMode });
         const fast = fastBidirectional({ layer: fastLstm({ units: UNITS, returnSequences }) as never, mergeMode });
@@ -207,6 +208,23 @@ for (const backend of ["cpu", "wasm"] as const) {
         compare(run(fast, mask, false), run(stock, mask, false));
         mask.dispose();
       }
+    });
+
+    it("bidirectional LSTM runs both directions in one kernel call forward and one backward", async () => {
+      const layer = fastBidirectional({ layer: fastLstm({ units: UNITS, returnSequences: true }) as never });
+      buildLayer(layer);
+      const x = tf.tensor3d(values(BATCH * TIME * FEATURES, 5), [BATCH, TIME, FEATURES]);
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const profile = await tf.profile(() => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, vars);
+        tf.dispose([value, ...Object.values(grads)]);
+      });
+      expect(profile.kernelNames.filter((n) => n.startsWith("Recurrent")).sort()).toEqual([
+        "RecurrentBidirectionalLstmSequence",
+        "RecurrentBidirectionalLstmSequenceGrad",
+      ]);
+      x.dispose();
+      layer.dispose();
     });
   });
 }

@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../../expect-close";
 import { TEST_BACKENDS, useBackend } from "../../test-backends";
-import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
+import { BIDIRECTIONAL_LSTM_SEQUENCE, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
 import { registerRecurrentKernels } from "./register-recurrent-kernels";
 import { recurrentThreadsReady, setRecurrentThreads } from "./sequence-threads";
 
@@ -188,6 +188,55 @@ for (const backend of TEST_BACKENDS) {
           const explicit = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy, dh: zeros, dc: zeros }, {});
           const absent = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy }, {});
           explicit.forEach((e, i) => expectClose(absent[i]!, e, { atol: 0 }));
+        });
+      });
+
+      for (const [n, c] of CASES.slice(0, 4).entries()) {
+        it(`the bidirectional kernels equal one single-direction call per direction (${label(c)})`, () => {
+          const start = tf.memory().numTensors;
+          tf.tidy(() => {
+            const f = inputsFor(c, 10 * n + 2);
+            const b = inputsFor(c, 10 * n + 7);
+            const mask = f.mask;
+            const attrs = { activation: c.act, recurrentActivation: c.rec };
+            const lane = (p: typeof f) => ({ kernel: p.kernel, u: p.u, h0: p.h0, c0: p.c0, ...(p.bias === null ? {} : { bias: p.bias }) });
+            const suffixed = (p: typeof f, sfx: string) => Object.fromEntries(Object.entries(lane(p)).map(([k, v]) => [`${k}${sfx}`, v]));
+            const shared = { x: f.x, ...(mask === null ? {} : { mask }) };
+            for (const returnSequences of [0, 1]) {
+              const single = [
+                ...run(LSTM_SEQUENCE, { ...shared, ...lane(f) }, { ...attrs, goBackwards: 0, returnSequences, forGradient: 1 }),
+                ...run(LSTM_SEQUENCE, { ...shared, ...lane(b) }, { ...attrs, goBackwards: 1, returnSequences, forGradient: 1 }),
+              ];
+              const both = run(BIDIRECTIONAL_LSTM_SEQUENCE, { ...shared, ...suffixed(f, "F"), ...suffixed(b, "B") }, { ...attrs, returnSequences, forGradient: 1 });
+              const perLane = returnSequences === 1 ? 4 : 3; // [y,] hT, cT, saved
+              expect(both.length).toBe(2 * perLane - 1);
+              const singleOuts = [...single.slice(0, perLane - 1), ...single.slice(perLane, 2 * perLane - 1)];
+              singleOuts.forEach((t, i) => expectClose(both[i]!, t, { atol: 1e-6 }));
+              const dyF = returnSequences === 1 ? tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 21) : null;
+              const dyB = returnSequences === 1 ? tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 22) : null;
+              const dhF = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 23);
+              const dcB = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 24);
+              const gF = run(LSTM_SEQUENCE_GRAD, { saved: single[perLane - 1]!, dh: dhF, ...(dyF === null ? {} : { dy: dyF }) }, {});
+              const gB = run(LSTM_SEQUENCE_GRAD, { saved: single[2 * perLane - 1]!, dc: dcB, ...(dyB === null ? {} : { dy: dyB }) }, {});
+              const g = run(BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, {
+                saved: both[both.length - 1]!, dhF, dcB, ...(dyF === null ? {} : { dyF }), ...(dyB === null ? {} : { dyB }),
+              }, {});
+              expect(g.length).toBe(11);
+              expectClose(g[0]!, tf.add(gF[0]!, gB[0]!), { atol: 1e-5 });
+              gF.slice(1).forEach((t, i) => expectClose(g[1 + i]!, t, { atol: 1e-5 }));
+              gB.slice(1).forEach((t, i) => expectClose(g[6 + i]!, t, { atol: 1e-5 }));
+            }
+          });
+          expect(tf.memory().numTensors).toBe(start);
+        });
+      }
+
+      it("rejects a single-direction handle in the bidirectional gradient", () => {
+        tf.tidy(() => {
+          const { x, kernel, u, h0, c0 } = inputsFor(CASES[3]!, 13);
+          const saved = run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { activation: "tanh", recurrentActivation: "sigmoid", forGradient: 1 })[2]!;
+          expect(() => run(BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, { saved }, {})).toThrow(/expected the handle of a 2-direction forward call, got one of 1/);
+          run(LSTM_SEQUENCE_GRAD, { saved }, {});
         });
       });
 

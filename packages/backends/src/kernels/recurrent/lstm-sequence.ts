@@ -34,6 +34,26 @@ export const LSTM_SEQUENCE = "RecurrentLstmSequence";
  */
 export const LSTM_SEQUENCE_GRAD = "RecurrentLstmSequenceGrad";
 
+/**
+ * Kernel name of both directions of a bidirectional LSTM at once (`tf.layers.bidirectional` over
+ * `tf.layers.lstm`), forward: the two directions run at the same time, one per thread, without meeting.
+ *
+ * Inputs: `x`, optional `mask` (shared), and per direction the inputs of {@link LSTM_SEQUENCE} with the suffix
+ * `F` (forward, processed from the first step) or `B` (backward, processed from the last step): `kernelF`, `uF`,
+ * optional `biasF`, `h0F`, `c0F`, `kernelB`, `uB`, optional `biasB`, `h0B`, `c0B`. Attributes as
+ * {@link LSTM_SEQUENCE} without `goBackwards`. Outputs: the forward direction's outputs, then the backward
+ * direction's (each `[y, hT, cT]` or `[hT, cT]`; the backward y in processing order), then with `forGradient` 1
+ * one `saved` handle for both.
+ */
+export const BIDIRECTIONAL_LSTM_SEQUENCE = "RecurrentBidirectionalLstmSequence";
+
+/**
+ * Kernel name of the backward pass of {@link BIDIRECTIONAL_LSTM_SEQUENCE}. Inputs: `saved`, and per direction the
+ * optional incoming gradients `dyF`, `dhF`, `dcF`, `dyB`, `dhB`, `dcB`. Outputs: `dx` (both directions' input
+ * gradients summed), then per direction `[dkernel, du, dbias, dh0, dc0]`, forward first.
+ */
+export const BIDIRECTIONAL_LSTM_SEQUENCE_GRAD = "RecurrentBidirectionalLstmSequenceGrad";
+
 type Inputs = Record<string, TensorInfo | undefined>;
 
 function flag(attrs: NamedAttrMap, key: string): number {
@@ -65,187 +85,270 @@ function unavailable(kernel: string): never {
   );
 }
 
-/** Checks x, kernel, bias, u, h0, c0 and mask; returns [batch, time, inputDim, units]. */
-function checkLayerInputs(kernel: string, shapes: Record<string, number[]>): [number, number, number, number] {
+/** Byte size of `floats` float32 values rounded up to 16 bytes (every array starts 16-byte aligned). */
+function aligned(floats: number): number {
+  return Math.ceil((floats * 4) / 16) * 16;
+}
+
+/** Dimensions of a call. */
+interface Dims {
+  batch: number;
+  time: number;
+  inputDim: number;
+  units: number;
+}
+
+/**
+ * Byte offsets, relative to the start of a kept block, of what the backward pass needs: x and mask (shared by
+ * the lanes), then per lane the transposed kernels, the initial states, and y, cs, gates of every step.
+ */
+function keptLayout(d: Dims, lanes: number, masked: boolean): { bytes: number; x: number; mask: number; lanes: Record<string, number>[] } {
+  const seq = d.batch * d.time * d.units;
+  const state = d.batch * d.units;
+  const g4 = 4 * d.units;
+  let bytes = 0;
+  const take = (floats: number): number => {
+    const at = bytes;
+    bytes += aligned(floats);
+    return at;
+  };
+  const x = take(d.batch * d.time * d.inputDim);
+  const mask = masked ? take(d.batch * d.time) : -1;
+  const out: Record<string, number>[] = [];
+  for (let l = 0; l < lanes; l++) {
+    out.push({
+      wT: take(d.inputDim * g4),
+      uT: take(d.units * g4),
+      h0: take(state),
+      c0: take(state),
+      y: take(seq),
+      cs: take(seq),
+      gates: take(seq * 4),
+    });
+  }
+  return { bytes, x, mask, lanes: out };
+}
+
+/** Checks x, mask and each lane's kernel, bias, u, h0, c0; returns the dimensions. */
+function checkLayerInputs(kernel: string, shapes: Record<string, number[]>, suffixes: readonly string[]): Dims {
   const xShape = shapes.x!;
-  const kShape = shapes.kernel!;
   if (xShape.length !== 3 || xShape[1]! < 1) {
     throw new BackendsError("KERNEL_INPUT", `${kernel}: expected input "x" of shape [batch, time ≥ 1, inputDim], got [${xShape.join(", ")}]`);
   }
-  if (kShape.length !== 2 || kShape[1]! % 4 !== 0 || kShape[1]! === 0) {
-    throw new BackendsError("KERNEL_INPUT", `${kernel}: expected input "kernel" of shape [inputDim, 4·units], got [${kShape.join(", ")}]`);
-  }
   const [batch, time, inputDim] = xShape as [number, number, number];
-  const g4 = kShape[1]!;
+  const first = shapes[`kernel${suffixes[0]}`]!;
+  if (first.length !== 2 || first[1]! % 4 !== 0 || first[1]! === 0) {
+    throw new BackendsError("KERNEL_INPUT", `${kernel}: expected input "kernel${suffixes[0]}" of shape [inputDim, 4·units], got [${first.join(", ")}]`);
+  }
+  const g4 = first[1]!;
   const units = g4 / 4;
-  expectShape(kernel, "kernel", kShape, [inputDim, g4]);
-  expectShape(kernel, "bias", shapes.bias, [g4]);
-  expectShape(kernel, "u", shapes.u, [units, g4]);
-  expectShape(kernel, "h0", shapes.h0, [batch, units]);
-  expectShape(kernel, "c0", shapes.c0, [batch, units]);
+  for (const sfx of suffixes) {
+    expectShape(kernel, `kernel${sfx}`, shapes[`kernel${sfx}`], [inputDim, g4]);
+    expectShape(kernel, `bias${sfx}`, shapes[`bias${sfx}`], [g4]);
+    expectShape(kernel, `u${sfx}`, shapes[`u${sfx}`], [units, g4]);
+    expectShape(kernel, `h0${sfx}`, shapes[`h0${sfx}`], [batch, units]);
+    expectShape(kernel, `c0${sfx}`, shapes[`c0${sfx}`], [batch, units]);
+  }
   expectShape(kernel, "mask", shapes.mask, [batch, time]);
-  return [batch, time, inputDim, units];
+  return { batch, time, inputDim, units };
 }
 
-function forwardKernel(backendName: FusedKernelBackend): KernelFunc {
+/**
+ * Runs one call per lane: a single lane on every thread (the units split between them, meeting once per step);
+ * several lanes at once, one per thread.
+ */
+function runLanes(engine: NonNullable<ReturnType<typeof sequenceEngine>>, fn: "lstmSequenceForward" | "lstmSequenceBackward", calls: number[][]): void {
+  if (calls.length === 1) engine.run(fn, calls[0]!);
+  else engine.runEach(calls.map((args) => ({ fn, args })));
+}
+
+/** The forward kernel for lanes with the given input suffixes ("" with a goBackwards attribute, or "F", "B"). */
+function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: readonly string[]): KernelFunc {
   return (({ inputs, backend, attrs }: { inputs: Inputs; backend: unknown; attrs?: NamedAttrMap }) => {
     const a = attrs ?? {};
-    const shapes = checkInputs(LSTM_SEQUENCE, inputs, ["x", "kernel", "u", "h0", "c0"], ["bias", "mask"]);
-    const [batch, time, inputDim, units] = checkLayerInputs(LSTM_SEQUENCE, shapes);
+    const perLane = (keys: string[]) => suffixes.flatMap((sfx) => keys.map((k) => `${k}${sfx}`));
+    const shapes = checkInputs(name, inputs, ["x", ...perLane(["kernel", "u", "h0", "c0"])], ["mask", ...perLane(["bias"])]);
+    const d = checkLayerInputs(name, shapes, suffixes);
+    const { batch, time, inputDim, units } = d;
     const g4 = 4 * units;
     const act = activationCode(a.activation);
     const rec = activationCode(a.recurrentActivation);
-    const goBackwards = flag(a, "goBackwards");
-    const returnSequences = flag(a, "returnSequences");
+    const backwards = suffixes.length === 1 ? [flag(a, "goBackwards")] : [0, 1];
+    const returnSequences = flag(a, "returnSequences") === 1;
     const forGradient = flag(a, "forGradient") === 1;
-    const engine = sequenceEngine() ?? unavailable(LSTM_SEQUENCE);
+    const engine = sequenceEngine() ?? unavailable(name);
     const arrays = backendArrays(backendName, backend);
 
     const seq = batch * time * units;
     const state = batch * units;
-    const outY = returnSequences === 1 ? arrays.output([batch, time, units]) : null;
-    const outH = arrays.output([batch, units]);
-    const outC = arrays.output([batch, units]);
+    const outs: TensorInfo[] = [];
+    const laneOuts = suffixes.map(() => {
+      const y = returnSequences ? arrays.output([batch, time, units]) : null;
+      const h = arrays.output([batch, units]);
+      const c = arrays.output([batch, units]);
+      outs.push(...(y === null ? [h, c] : [y, h, c]));
+      return { y, h, c };
+    });
 
     const masked = inputs.mask !== undefined;
-    // What the backward pass needs, in a block kept after this call when forGradient (else in scratch).
-    const sizes = {
-      x: batch * time * inputDim,
-      wT: inputDim * g4,
-      uT: units * g4,
-      h0: state,
-      c0: state,
-      mask: masked ? batch * time : 0,
-      y: seq,
-      cs: seq,
-      gates: seq * 4,
-    };
-    const offsets: Record<string, number> = {};
+    const layout = keptLayout(d, suffixes.length, masked);
     let block: KeptBlock | null = null;
+    let base: number;
     if (forGradient) {
-      let bytes = 0;
-      for (const [key, n] of Object.entries(sizes)) {
-        offsets[key] = bytes;
-        bytes += Math.ceil((n * 4) / 16) * 16;
-      }
-      block = engine.keep(bytes, { batch, time, inputDim, units, act, rec, goBackwards, masked: masked ? 1 : 0 });
-      for (const key of Object.keys(sizes)) offsets[key] = offsets[key]! + block.offset;
+      block = engine.keep(layout.bytes, { ...d, act, rec, masked: masked ? 1 : 0, lanes: suffixes.length, goBackwards: backwards[0]! });
+      base = block.offset;
     } else {
-      for (const [key, n] of Object.entries(sizes)) offsets[key] = n === 0 ? 0 : engine.alloc(n);
+      base = engine.alloc(layout.bytes / 4);
     }
     try {
-      const w = engine.alloc(inputDim * g4);
-      const bias = inputs.bias === undefined ? 0 : engine.alloc(g4);
-      const u = engine.alloc(units * g4);
-      const xw = engine.alloc(seq * 4);
-      const hT = engine.alloc(state);
-      const cT = engine.alloc(state);
-      const z = engine.alloc(batch * g4);
+      const scratch = suffixes.map(() => ({
+        w: engine.alloc(inputDim * g4),
+        bias: engine.alloc(g4),
+        u: engine.alloc(units * g4),
+        xw: engine.alloc(seq * 4),
+        hT: engine.alloc(state),
+        cT: engine.alloc(state),
+        z: engine.alloc(batch * g4),
+      }));
       engine.commit();
-      const read = (key: string): Float32Array => arrays.read(inputs[key]!, LSTM_SEQUENCE);
-      engine.write(offsets.x!, read("x"));
-      engine.write(w, read("kernel"));
-      if (bias !== 0) engine.write(bias, read("bias"));
-      engine.write(u, read("u"));
-      engine.write(offsets.h0!, read("h0"));
-      engine.write(offsets.c0!, read("c0"));
-      if (masked) engine.write(offsets.mask!, read("mask"));
-      engine.run("lstmSequenceForward", [
-        offsets.x!, w, bias, u, offsets.h0!, offsets.c0!, masked ? offsets.mask! : 0, xw, offsets.y!, offsets.cs!, offsets.gates!,
-        hT, cT, z, engine.barrier, batch, time, inputDim, units, goBackwards, act, rec,
-      ]);
-      if (forGradient) {
-        engine.exports.transpose(w, offsets.wT!, inputDim, g4);
-        engine.exports.transpose(u, offsets.uT!, units, g4);
-      }
-      if (outY !== null) arrays.read(outY, LSTM_SEQUENCE).set(engine.view(offsets.y!, seq));
-      arrays.read(outH, LSTM_SEQUENCE).set(engine.view(hT, state));
-      arrays.read(outC, LSTM_SEQUENCE).set(engine.view(cT, state));
+      const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
+      const x = base + layout.x;
+      const mask = masked ? base + layout.mask : 0;
+      engine.write(x, read("x"));
+      if (masked) engine.write(mask, read("mask"));
+      const calls = suffixes.map((sfx, l) => {
+        const at = layout.lanes[l]!;
+        const sc = scratch[l]!;
+        engine.write(sc.w, read(`kernel${sfx}`));
+        const hasBias = inputs[`bias${sfx}`] !== undefined;
+        if (hasBias) engine.write(sc.bias, read(`bias${sfx}`));
+        engine.write(sc.u, read(`u${sfx}`));
+        engine.write(base + at.h0!, read(`h0${sfx}`));
+        engine.write(base + at.c0!, read(`c0${sfx}`));
+        return [
+          x, sc.w, hasBias ? sc.bias : 0, sc.u, base + at.h0!, base + at.c0!, mask, sc.xw, base + at.y!, base + at.cs!,
+          base + at.gates!, sc.hT, sc.cT, sc.z, engine.barrier, batch, time, inputDim, units, backwards[l]!, act, rec,
+        ];
+      });
+      runLanes(engine, "lstmSequenceForward", calls);
+      suffixes.forEach((_, l) => {
+        const at = layout.lanes[l]!;
+        const sc = scratch[l]!;
+        if (forGradient) {
+          engine.exports.transpose(sc.w, base + at.wT!, inputDim, g4);
+          engine.exports.transpose(sc.u, base + at.uT!, units, g4);
+        }
+        const o = laneOuts[l]!;
+        if (o.y !== null) arrays.read(o.y, name).set(engine.view(base + at.y!, seq));
+        arrays.read(o.h, name).set(engine.view(sc.hT, state));
+        arrays.read(o.c, name).set(engine.view(sc.cT, state));
+      });
     } catch (e) {
       if (block !== null) engine.release(block.id);
       throw e;
     } finally {
       engine.reset();
     }
-    const outs = outY === null ? [outH, outC] : [outY, outH, outC];
     if (block !== null) outs.push(arrays.int32([1], Int32Array.of(block.id)));
     return outs;
   }) as unknown as KernelFunc;
 }
 
-function backwardKernel(backendName: FusedKernelBackend): KernelFunc {
+/** The backward kernel matching {@link forwardKernel} with the same suffixes. */
+function backwardKernel(backendName: FusedKernelBackend, name: string, suffixes: readonly string[]): KernelFunc {
   return (({ inputs, backend }: { inputs: Inputs; backend: unknown }) => {
-    if (inputs.saved === undefined) throw new BackendsError("KERNEL_INPUT", `${LSTM_SEQUENCE_GRAD}: expected input "saved", got none`);
-    const engine = sequenceEngine() ?? unavailable(LSTM_SEQUENCE_GRAD);
+    if (inputs.saved === undefined) throw new BackendsError("KERNEL_INPUT", `${name}: expected input "saved", got none`);
+    const engine = sequenceEngine() ?? unavailable(name);
     const arrays = backendArrays(backendName, backend);
-    const handle = arrays.readInt32(inputs.saved, LSTM_SEQUENCE_GRAD)[0] ?? 0;
-    const block = engine.keptBlock(handle, LSTM_SEQUENCE_GRAD);
-    const { batch, time, inputDim, units, act, rec, goBackwards, masked } = block.meta as Record<string, number>;
-    const [B, T, D, U] = [batch!, time!, inputDim!, units!];
+    const handle = arrays.readInt32(inputs.saved, name)[0] ?? 0;
+    const block = engine.keptBlock(handle, name);
+    const m = block.meta as Record<string, number>;
+    if (m.lanes !== suffixes.length) {
+      throw new BackendsError("KERNEL_INPUT", `${name}: expected the handle of a ${suffixes.length}-direction forward call, got one of ${m.lanes}`);
+    }
+    const d: Dims = { batch: m.batch!, time: m.time!, inputDim: m.inputDim!, units: m.units! };
+    const { batch: B, time: T, inputDim: D, units: U } = d;
     const g4 = 4 * U;
-    const shapes = checkInputs(LSTM_SEQUENCE_GRAD, inputs, [], ["dy", "dh", "dc"]);
-    expectShape(LSTM_SEQUENCE_GRAD, "dy", shapes.dy, [B, T, U]);
-    expectShape(LSTM_SEQUENCE_GRAD, "dh", shapes.dh, [B, U]);
-    expectShape(LSTM_SEQUENCE_GRAD, "dc", shapes.dc, [B, U]);
+    const shapes = checkInputs(name, inputs, [], suffixes.flatMap((sfx) => [`dy${sfx}`, `dh${sfx}`, `dc${sfx}`]));
+    for (const sfx of suffixes) {
+      expectShape(name, `dy${sfx}`, shapes[`dy${sfx}`], [B, T, U]);
+      expectShape(name, `dh${sfx}`, shapes[`dh${sfx}`], [B, U]);
+      expectShape(name, `dc${sfx}`, shapes[`dc${sfx}`], [B, U]);
+    }
+    const backwards = suffixes.length === 1 ? [m.goBackwards!] : [0, 1];
     const seq = B * T * U;
     const state = B * U;
-    // the block's arrays, in the order the forward kernel laid them out
-    const at: Record<string, number> = {};
-    let offset = block.offset;
-    const sizes: [string, number][] = [
-      ["x", B * T * D], ["wT", D * g4], ["uT", U * g4], ["h0", state], ["c0", state], ["mask", masked === 1 ? B * T : 0],
-      ["y", seq], ["cs", seq], ["gates", seq * 4],
-    ];
-    for (const [key, n] of sizes) {
-      at[key] = offset;
-      offset += Math.ceil((n * 4) / 16) * 16;
-    }
+    const layout = keptLayout(d, suffixes.length, m.masked === 1);
+    const base = block.offset;
     const outDx = arrays.output([B, T, D]);
-    const outDw = arrays.output([D, g4]);
-    const outDu = arrays.output([U, g4]);
-    const outDb = arrays.output([g4]);
-    const outDh = arrays.output([B, U]);
-    const outDc = arrays.output([B, U]);
+    const laneOuts = suffixes.map(() => ({
+      dw: arrays.output([D, g4]),
+      du: arrays.output([U, g4]),
+      db: arrays.output([g4]),
+      dh: arrays.output([B, U]),
+      dc: arrays.output([B, U]),
+    }));
     try {
-      const dy = inputs.dy === undefined ? 0 : engine.alloc(seq);
-      const dh = engine.alloc(state);
-      const dc = engine.alloc(state);
-      const dhRec = engine.alloc(state);
-      const dz = engine.alloc(seq * 4);
-      const dx = engine.alloc(B * T * D);
-      const dw = engine.alloc(D * g4);
-      const db = engine.alloc(g4);
-      const du = engine.alloc(U * g4);
+      const scratch = suffixes.map((sfx) => ({
+        dy: inputs[`dy${sfx}`] === undefined ? 0 : engine.alloc(seq),
+        dh: engine.alloc(state),
+        dc: engine.alloc(state),
+        dhRec: engine.alloc(state),
+        dz: engine.alloc(seq * 4),
+        dx: engine.alloc(B * T * D),
+        dw: engine.alloc(D * g4),
+        db: engine.alloc(g4),
+        du: engine.alloc(U * g4),
+      }));
       engine.commit();
-      const read = (key: string): Float32Array => arrays.read(inputs[key]!, LSTM_SEQUENCE_GRAD);
-      if (dy !== 0) engine.write(dy, read("dy"));
-      if (inputs.dh === undefined) engine.zero(dh, state);
-      else engine.write(dh, read("dh"));
-      if (inputs.dc === undefined) engine.zero(dc, state);
-      else engine.write(dc, read("dc"));
-      engine.run("lstmSequenceBackward", [
-        at.x!, at.wT!, at.gates!, at.cs!, at.y!, at.h0!, at.c0!, at.uT!, dy, masked === 1 ? at.mask! : 0, dh, dc, dhRec, dz,
-        dx, dw, db, du, engine.barrier, B, T, D, U, goBackwards!, act!, rec!,
-      ]);
-      arrays.read(outDx, LSTM_SEQUENCE_GRAD).set(engine.view(dx, B * T * D));
-      arrays.read(outDw, LSTM_SEQUENCE_GRAD).set(engine.view(dw, D * g4));
-      arrays.read(outDu, LSTM_SEQUENCE_GRAD).set(engine.view(du, U * g4));
-      arrays.read(outDb, LSTM_SEQUENCE_GRAD).set(engine.view(db, g4));
-      arrays.read(outDh, LSTM_SEQUENCE_GRAD).set(engine.view(dh, state));
-      arrays.read(outDc, LSTM_SEQUENCE_GRAD).set(engine.view(dc, state));
+      const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
+      const calls = suffixes.map((sfx, l) => {
+        const at = layout.lanes[l]!;
+        const sc = scratch[l]!;
+        if (sc.dy !== 0) engine.write(sc.dy, read(`dy${sfx}`));
+        if (inputs[`dh${sfx}`] === undefined) engine.zero(sc.dh, state);
+        else engine.write(sc.dh, read(`dh${sfx}`));
+        if (inputs[`dc${sfx}`] === undefined) engine.zero(sc.dc, state);
+        else engine.write(sc.dc, read(`dc${sfx}`));
+        return [
+          base + layout.x, base + at.wT!, base + at.gates!, base + at.cs!, base + at.y!, base + at.h0!, base + at.c0!,
+          base + at.uT!, sc.dy, m.masked === 1 ? base + layout.mask : 0, sc.dh, sc.dc, sc.dhRec, sc.dz, sc.dx, sc.dw, sc.db,
+          sc.du, engine.barrier, B, T, D, U, backwards[l]!, m.act!, m.rec!,
+        ];
+      });
+      runLanes(engine, "lstmSequenceBackward", calls);
+      const dx = arrays.read(outDx, name);
+      dx.set(engine.view(scratch[0]!.dx, B * T * D));
+      for (let l = 1; l < suffixes.length; l++) {
+        const more = engine.view(scratch[l]!.dx, B * T * D);
+        for (let i = 0; i < dx.length; i++) dx[i]! += more[i]!;
+      }
+      suffixes.forEach((_, l) => {
+        const sc = scratch[l]!;
+        const o = laneOuts[l]!;
+        arrays.read(o.dw, name).set(engine.view(sc.dw, D * g4));
+        arrays.read(o.du, name).set(engine.view(sc.du, U * g4));
+        arrays.read(o.db, name).set(engine.view(sc.db, g4));
+        arrays.read(o.dh, name).set(engine.view(sc.dh, state));
+        arrays.read(o.dc, name).set(engine.view(sc.dc, state));
+      });
     } finally {
       engine.reset();
       engine.release(block.id);
     }
-    return [outDx, outDw, outDu, outDb, outDh, outDc];
+    return [outDx, ...laneOuts.flatMap((o) => [o.dw, o.du, o.db, o.dh, o.dc])];
   }) as unknown as KernelFunc;
 }
 
-/** Kernel configs of {@link LSTM_SEQUENCE} and {@link LSTM_SEQUENCE_GRAD} for one backend. */
+/** Kernel configs of the single and bidirectional whole-sequence LSTM kernels and their gradients, for one backend. */
 export function lstmSequenceConfigs(backendName: FusedKernelBackend): KernelConfig[] {
+  const one = [""];
+  const two = ["F", "B"];
   return [
-    { kernelName: LSTM_SEQUENCE, backendName, kernelFunc: forwardKernel(backendName) },
-    { kernelName: LSTM_SEQUENCE_GRAD, backendName, kernelFunc: backwardKernel(backendName) },
+    { kernelName: LSTM_SEQUENCE, backendName, kernelFunc: forwardKernel(backendName, LSTM_SEQUENCE, one) },
+    { kernelName: LSTM_SEQUENCE_GRAD, backendName, kernelFunc: backwardKernel(backendName, LSTM_SEQUENCE_GRAD, one) },
+    { kernelName: BIDIRECTIONAL_LSTM_SEQUENCE, backendName, kernelFunc: forwardKernel(backendName, BIDIRECTIONAL_LSTM_SEQUENCE, two) },
+    { kernelName: BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, backendName, kernelFunc: backwardKernel(backendName, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, two) },
   ];
 }
 

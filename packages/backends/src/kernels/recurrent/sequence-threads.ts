@@ -18,23 +18,29 @@ export interface SequenceExports {
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
-/** Functions a job can run on every thread (index = the function id the workers look up). */
+/** Functions a job can run (index = the function id the workers look up). */
 const JOB_FUNCTIONS = ["lstmSequenceForward", "lstmSequenceBackward"] as const;
 export type SequenceJob = (typeof JOB_FUNCTIONS)[number];
 
-// Control block, in i32 words.
+/** One call of a kernel function: `fn(...args, thread, threads)`. */
+export interface JobCall {
+  fn: SequenceJob;
+  args: readonly number[];
+}
+
+// Control block, in i32 words: job words, one ready flag per worker, one job slot per thread, the barrier.
 const SEQ = 0; // job number; a negative value tells workers to exit
 const DONE = 1; // workers that finished the current job
-const FN = 2; // function id
-const THREADS = 3; // threads taking part in the job (caller included)
-const FAILED = 4; // workers whose call failed
-const ARGC = 5; // number of arguments
-const ARGS = 8; // arguments (up to 32)
-const READY = 64; // one flag per worker: 1 once its instance is up
-const MAX_WORKERS = 60;
-const BARRIER_BYTES = 512; // three i32 (arrivals, generation, error), on a cache line of its own
+const FAILED = 2; // workers whose call failed
+const READY = 16; // one flag per worker: 1 once its instance is up
+const MAX_WORKERS = 15;
+const SLOTS = 32; // slot of thread k at SLOTS + k·SLOT_WORDS: function id (−1 = none), thread, threads, argc, args
+const SLOT_WORDS = 40;
+const MAX_ARGS = SLOT_WORDS - 4;
+const BARRIER_BYTES = 3072; // three i32 (arrivals, generation, error), on a cache line of its own
+const CONTROL_WORDS = 1024;
 /** First byte of the arena. */
-const ARENA_START = 1024;
+const ARENA_START = 4096;
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 /** Forward passes whose saved activations are kept at most, waiting for their backward pass. */
@@ -75,8 +81,9 @@ const WORKER_SOURCE = `
 const { workerData } = require("node:worker_threads");
 const { module, memory, index, functions } = workerData;
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctl = new Int32Array(memory.buffer, 0, 256);
+const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_WORDS});
 const fns = functions.map((name) => exports[name]);
+const slot = ${SLOTS} + (index + 1) * ${SLOT_WORDS};
 let seen = Atomics.load(ctl, ${SEQ});
 Atomics.store(ctl, ${READY} + index, 1);
 for (;;) {
@@ -85,13 +92,13 @@ for (;;) {
   if (seq < 0) break;
   if (seq === seen) continue;
   seen = seq;
-  const threads = Atomics.load(ctl, ${THREADS});
-  if (index + 1 >= threads) continue;
+  const fn = Atomics.load(ctl, slot);
+  if (fn < 0) continue;
   try {
     const args = [];
-    const argc = ctl[${ARGC}];
-    for (let i = 0; i < argc; i++) args.push(ctl[${ARGS} + i] >>> 0);
-    if (fns[ctl[${FN}]](...args, index + 1, threads) !== 0) Atomics.add(ctl, ${FAILED}, 1);
+    const argc = ctl[slot + 3];
+    for (let i = 0; i < argc; i++) args.push(ctl[slot + 4 + i] >>> 0);
+    if (fns[fn](...args, ctl[slot + 1], ctl[slot + 2]) !== 0) Atomics.add(ctl, ${FAILED}, 1);
   } catch {
     Atomics.add(ctl, ${FAILED}, 1);
   }
@@ -191,7 +198,7 @@ export class SequenceEngine {
     const module = new api.Module(this.relaxedSimd ? relaxedBytes : decodeBase64(SEQUENCE_WASM_BASE64));
     this.memory = new api.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
     this.exports = new api.Instance(module, { env: { memory: this.memory } }).exports as SequenceExports;
-    this.ctl = new Int32Array(this.memory.buffer, 0, 256);
+    this.ctl = new Int32Array(this.memory.buffer, 0, CONTROL_WORDS);
     this.f32 = new Float32Array(this.memory.buffer);
     this.module = module;
     this.spawn(requestedThreads ?? defaultThreads());
@@ -333,35 +340,69 @@ export class SequenceEngine {
   }
 
   /**
-   * Runs `fn(...args, thread, threads)` on the calling thread and on the workers at once, and returns when all
-   * are done. The barrier words are reset first.
+   * Runs `fn(...args, thread, threads)` on the calling thread and on the workers at once (each thread takes its
+   * share of the work, meeting the others at the barrier), and returns when all are done.
    *
    * @throws {BackendsError} `KERNEL_INPUT` when a worker failed or did not answer.
    */
   run(fn: SequenceJob, args: readonly number[]): void {
-    if (this.broken !== null) throw new BackendsError("KERNEL_INPUT", this.broken);
     const threads = this.threads();
+    this.dispatch(Array.from({ length: threads }, (_, thread) => ({ fn, args, thread, threads })));
+  }
+
+  /**
+   * Runs independent calls at once, one per thread (each as a single-thread call); with fewer threads than
+   * calls, the caller runs the rest after its own. Returns when all are done.
+   *
+   * @throws {BackendsError} `KERNEL_INPUT` when a worker failed or did not answer.
+   */
+  runEach(calls: readonly JobCall[]): void {
+    const threads = Math.min(this.threads(), calls.length);
+    const jobs = calls.map((c) => ({ ...c, thread: 0, threads: 1 }));
+    this.dispatch(jobs.slice(0, threads), jobs.slice(threads));
+  }
+
+  /** Runs jobs[k] on thread k (k = 0: the caller), then `rest` on the caller, and waits for the workers. */
+  private dispatch(
+    jobs: readonly (JobCall & { thread: number; threads: number })[],
+    rest: readonly (JobCall & { thread: number; threads: number })[] = [],
+  ): void {
+    if (this.broken !== null) throw new BackendsError("KERNEL_INPUT", this.broken);
     const ctl = this.ctl;
     ctl[BARRIER_BYTES / 4] = 0;
     ctl[BARRIER_BYTES / 4 + 2] = 0;
-    if (threads > 1) {
-      ctl[FN] = JOB_FUNCTIONS.indexOf(fn);
-      ctl[ARGC] = args.length;
-      for (let i = 0; i < args.length; i++) ctl[ARGS + i] = args[i]! | 0;
-      Atomics.store(ctl, THREADS, threads);
+    const workers = jobs.length - 1;
+    if (workers > 0) {
+      for (let k = 1; k <= this.workers.length; k++) {
+        const slot = SLOTS + k * SLOT_WORDS;
+        const job = jobs[k];
+        if (job === undefined) {
+          Atomics.store(ctl, slot, -1);
+          continue;
+        }
+        if (job.args.length > MAX_ARGS) throw new RangeError(`expected at most ${MAX_ARGS} job arguments, got ${job.args.length}`);
+        ctl[slot + 1] = job.thread;
+        ctl[slot + 2] = job.threads;
+        ctl[slot + 3] = job.args.length;
+        for (let i = 0; i < job.args.length; i++) ctl[slot + 4 + i] = job.args[i]! | 0;
+        Atomics.store(ctl, slot, JOB_FUNCTIONS.indexOf(job.fn));
+      }
       Atomics.store(ctl, DONE, 0);
       Atomics.store(ctl, FAILED, 0);
       this.job = this.job === 0x3fffffff ? 1 : this.job + 1;
       Atomics.store(ctl, SEQ, this.job);
       Atomics.notify(ctl, SEQ);
     }
-    const failedHere = this.exports[fn](...args, 0, threads) !== 0;
-    if (threads > 1) {
+    let failedHere = false;
+    for (const job of [jobs[0]!, ...rest]) {
+      if (this.exports[job.fn](...job.args, job.thread, job.threads) !== 0) failedHere = true;
+    }
+    if (workers > 0) {
       const started = Date.now();
       let spins = 0;
       for (;;) {
         const done = Atomics.load(ctl, DONE);
-        if (done >= threads - 1) break;
+        if (done >= workers) break;
         if (++spins > 1 << 12) {
           Atomics.wait(ctl, DONE, done, 100);
           if (Date.now() - started > WORKER_TIMEOUT_MS || this.broken !== null) {
@@ -370,9 +411,9 @@ export class SequenceEngine {
           }
         }
       }
-      if (Atomics.load(ctl, FAILED) !== 0) failedHereOrWorker(fn);
+      if (Atomics.load(ctl, FAILED) !== 0) failedHereOrWorker(jobs[0]!.fn);
     }
-    if (failedHere) failedHereOrWorker(fn);
+    if (failedHere) failedHereOrWorker(jobs[0]!.fn);
   }
 
   /** Byte offset of the barrier words, for the kernels' `barPtr` argument. */
