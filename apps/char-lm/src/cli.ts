@@ -94,7 +94,7 @@ async function train(flags: TrainFlags): Promise<void> {
     }
   }
   await writeFileAtomic(join(runDir, "run.json"), `${JSON.stringify(config, null, 2)}\n`);
-  const engine = await initBackend({ log: (text) => console.log(text) });
+  const engine = await initBackend({ relaxedSimd: "on", log: (text) => console.log(text) });
   const file = textPath(flags.text);
   const text = await readNovel(file);
   const encoder = CharEncoder.fromText(text);
@@ -185,7 +185,7 @@ interface GenerateFlags {
 }
 
 async function generate(flags: GenerateFlags): Promise<void> {
-  await initBackend({ log: false });
+  await initBackend({ relaxedSimd: "on", log: false });
   const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
     reviveEncoder: (json) => CharEncoder.fromJSON(json),
     expectedKind: KIND,

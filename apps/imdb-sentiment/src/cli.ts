@@ -59,7 +59,7 @@ async function resolveData(data: string | undefined, cacheDir: string | undefine
 }
 
 async function setUpEngine(): Promise<BackendReport> {
-  return initBackend({ log: (text) => console.log(text) });
+  return initBackend({ relaxedSimd: "on", log: (text) => console.log(text) });
 }
 
 interface TrainFlags {
@@ -298,7 +298,7 @@ async function evaluate(flags: { data?: string; cacheDir?: string; runDir: strin
 }
 
 async function predict(texts: string[], flags: { runDir: string; implementation: LayerImplementation }): Promise<void> {
-  await initBackend({ log: false });
+  await initBackend({ relaxedSimd: "on", log: false });
   const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
     reviveEncoder: (json) => TokenTextEncoder.fromJSON(json),
     expectedKind: KIND,

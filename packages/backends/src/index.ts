@@ -29,7 +29,14 @@ export {
   lstmSequenceAvailable,
   setLstmSequenceKernels,
 } from "./kernels/recurrent/lstm-sequence";
-export { allowRelaxedSimd, closeSequenceEngine, recurrentThreadsReady, setRecurrentThreads } from "./kernels/recurrent/sequence-threads";
+export {
+  closeSequenceEngine,
+  recurrentKernelsInfo,
+  recurrentThreadsReady,
+  setRecurrentThreads,
+  setRelaxedSimd,
+} from "./kernels/recurrent/sequence-threads";
+export type { RelaxedSimdMode } from "./kernels/recurrent/sequence-threads";
 export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/gru-step";
 export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/simple-rnn-step";
 export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/recurrent-activation";

@@ -70,6 +70,21 @@ describe("initBackend", () => {
     expect(lines[0]).toBe(formatBackendReport(report));
     expect(lines[0]).toContain("@recurrent/backends: using wasm (tfjs-core");
     expect(lines[0]).toContain("skipped tensorflow: @tensorflow/tfjs-node is not installed");
+    // the whole-sequence kernels' worker threads are up when initBackend returns
+    expect(report.recurrent?.threads).toBeGreaterThanOrEqual(1);
+    expect(lines[0]).toContain(`recurrent sequence kernels: ${report.recurrent!.threads} thread`);
+  });
+
+  it("sets the recurrent kernels' threads and relaxed SIMD, and reports them", async () => {
+    const report = await initBackend({ ...quiet, order: ["cpu"], recurrentThreads: 1, relaxedSimd: "off" });
+    expect(report.recurrent).toEqual({ threads: 1, relaxedSimd: false });
+    expect(formatBackendReport(report)).toContain("recurrent sequence kernels: 1 thread, relaxed SIMD (fused multiply-add) no");
+    const two = await initBackend({ ...quiet, order: ["cpu"], recurrentThreads: 2, relaxedSimd: "on" });
+    expect(two.recurrent?.threads).toBe(2);
+    expect(two.recurrent?.relaxedSimd).toBe(true); // Node 20 after the V8 flag, Node 22 as shipped
+    await initBackend({ ...quiet, order: ["cpu"], recurrentThreads: 2, relaxedSimd: "auto" });
+    const none = await initBackend({ ...quiet, order: ["cpu"], registerKernels: ["embedding-gradient"] });
+    expect(none.recurrent).toBeUndefined();
   });
 
   it("works with the default loader (real dynamic imports)", async () => {
@@ -151,6 +166,14 @@ describe("initBackend", () => {
     });
     await expect(initBackend({ ...quiet, threads: 0 })).rejects.toMatchObject({
       message: "expected threads to be an integer >= 1, got 0",
+    });
+    await expect(initBackend({ ...quiet, recurrentThreads: 1.5 })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: "expected recurrentThreads to be an integer from 1 to 16, got 1.5",
+    });
+    await expect(initBackend({ ...quiet, relaxedSimd: "yes" as never })).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: 'expected relaxedSimd to be "auto", "on" or "off", got "yes"',
     });
   });
 

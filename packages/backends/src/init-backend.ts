@@ -5,6 +5,8 @@ import type * as NodePath from "node:path";
 import { BackendsError } from "./backends-error";
 import { KERNEL_GROUPS, registerKernels as registerOurKernels } from "./register-kernels";
 import type { KernelGroup } from "./register-kernels";
+import { recurrentKernelsInfo, setRecurrentThreads, setRelaxedSimd } from "./kernels/recurrent/sequence-threads";
+import type { RelaxedSimdMode } from "./kernels/recurrent/sequence-threads";
 
 /** The engines {@link initBackend} knows, by their tfjs backend names. `"tensorflow"` is native libtensorflow. */
 export type EngineName = "tensorflow" | "wasm" | "cpu";
@@ -58,6 +60,18 @@ export interface InitBackendOptions {
    */
   registerKernels?: boolean | readonly KernelGroup[];
   /**
+   * Threads (the caller included) for the whole-sequence recurrent kernels on `cpu` and `wasm`
+   * ({@link setRecurrentThreads}); they run in worker threads of their own, whatever the tfjs engine does.
+   * @default the number of CPUs (at most 8)
+   */
+  recurrentThreads?: number;
+  /**
+   * Relaxed SIMD (fused multiply-add) in the whole-sequence recurrent kernels ({@link setRelaxedSimd}): `"on"` also
+   * turns on V8's flag for it on Node 20.
+   * @default "auto"
+   */
+  relaxedSimd?: RelaxedSimdMode;
+  /**
    * Where to print the summary ({@link formatBackendReport}); `false` prints nothing.
    * @default console.info
    */
@@ -106,6 +120,11 @@ export interface BackendReport {
   skipped: SkippedEngine[];
   /** Kernels of this package registered, as `Kernel@backend`. */
   kernels: string[];
+  /**
+   * How the whole-sequence recurrent kernels run (threads, caller included; relaxed SIMD), when they are
+   * registered for the chosen engine and can run.
+   */
+  recurrent?: { threads: number; relaxedSimd: boolean };
   /** Known limits of the chosen engine worth knowing about. */
   notes: string[];
 }
@@ -158,6 +177,12 @@ function validateOptions(options: InitBackendOptions): void {
   }
   if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1)) {
     throw new BackendsError("INVALID_ARGUMENT", `expected threads to be an integer >= 1, got ${String(options.threads)}`);
+  }
+  if (options.recurrentThreads !== undefined && !(Number.isInteger(options.recurrentThreads) && options.recurrentThreads >= 1 && options.recurrentThreads <= 16)) {
+    throw new BackendsError("INVALID_ARGUMENT", `expected recurrentThreads to be an integer from 1 to 16, got ${String(options.recurrentThreads)}`);
+  }
+  if (options.relaxedSimd !== undefined && !["auto", "on", "off"].includes(options.relaxedSimd)) {
+    throw new BackendsError("INVALID_ARGUMENT", `expected relaxedSimd to be "auto", "on" or "off", got ${JSON.stringify(options.relaxedSimd)}`);
   }
 }
 
@@ -395,6 +420,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     wasmPaths: options.wasmPaths ?? null,
     threads: options.threads ?? null,
     registerKernels: options.registerKernels ?? true,
+    recurrentThreads: options.recurrentThreads ?? null,
+    relaxedSimd: options.relaxedSimd ?? null,
   });
   if (cached !== undefined && cached.key === key && cached.loadModule === options.loadModule) {
     const previous = cached.report;
@@ -448,6 +475,13 @@ async function run(order: EngineName[], forced: EngineName | undefined, options:
       notes: attempt.notes ?? [],
     };
     if (attempt.wasm !== undefined) report.wasm = attempt.wasm;
+    if (groups.includes("recurrent") && (engine === "cpu" || engine === "wasm")) {
+      if (options.recurrentThreads !== undefined) setRecurrentThreads(options.recurrentThreads);
+      if (options.relaxedSimd !== undefined) setRelaxedSimd(options.relaxedSimd);
+      // start the worker threads now, so that the first training step already has them
+      const info = await recurrentKernelsInfo();
+      if (info !== null) report.recurrent = info;
+    }
     for (const notTried of order.slice(order.indexOf(engine) + 1)) {
       skipped.push({ engine: notTried, reason: `not needed: ${engine} came first in the order` });
     }
@@ -482,6 +516,12 @@ export function formatBackendReport(report: BackendReport): string {
   const lines = [head];
   for (const s of report.skipped) lines.push(`  skipped ${s.engine}: ${s.reason}`);
   lines.push(`  kernels registered: ${report.kernels.length > 0 ? groupKernels(report.kernels) : "none"}`);
+  if (report.recurrent !== undefined) {
+    const { threads, relaxedSimd } = report.recurrent;
+    lines.push(
+      `  recurrent sequence kernels: ${threads} thread${threads === 1 ? "" : "s"}, relaxed SIMD (fused multiply-add) ${relaxedSimd ? "yes" : "no"}`,
+    );
+  }
   for (const n of report.notes) lines.push(`  note: ${n}`);
   return lines.join("\n");
 }

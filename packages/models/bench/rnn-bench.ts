@@ -62,16 +62,16 @@ async function worker(spec: RowSpec): Promise<void> {
   const { initBackend } = await import("@recurrent/backends");
   const { buildBenchModel, benchBatch, benchLoss } = await import("./bench-models");
   // Stock rows get only the Embedding gradient (wasm has none), as in the issue's table; fast rows get every kernel.
-  await initBackend({ order: [spec.backend as "wasm" | "cpu"], registerKernels: spec.impl === "stock" ? ["embedding-gradient"] : true, log: false });
-  let threads = 1;
-  let relaxedSimd = false;
-  if (spec.impl === "fast") {
-    // fused multiply-add where the engine has it (Node 20: behind a V8 flag, which this turns on), and the
-    // whole-sequence kernels' worker threads up before the first step
-    const backends = await import("@recurrent/backends");
-    relaxedSimd = backends.allowRelaxedSimd(true);
-    threads = await backends.recurrentThreadsReady();
-  }
+  // Fast rows: fused multiply-add in the sequence kernels (on Node 20 behind a V8 flag, which "on" sets); initBackend
+  // waits for their worker threads, so the first step already has them.
+  const report = await initBackend({
+    order: [spec.backend as "wasm" | "cpu"],
+    registerKernels: spec.impl === "stock" ? ["embedding-gradient"] : true,
+    relaxedSimd: "on",
+    log: false,
+  });
+  const threads = report.recurrent?.threads ?? 1;
+  const relaxedSimd = report.recurrent?.relaxedSimd ?? false;
   tf.enableProdMode();
   const model = buildBenchModel(spec.model, spec.T, spec.impl as "stock" | "fast");
   const optimizer = tf.train.adam(1e-3);
