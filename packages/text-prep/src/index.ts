@@ -1,10 +1,12 @@
 export { TextPrepError } from "./text-prep-error";
 export type { TextPrepErrorCode, TextPrepErrorOptions } from "./text-prep-error";
+export type { ParallelOptions } from "./parallel/run-parallel";
 export { tokenize } from "./tokens/tokenize";
 export type { TokenizeOptions } from "./tokens/tokenize";
 export { Vocabulary } from "./tokens/vocabulary";
 export type { VocabularyOptions, VocabularyOrder } from "./tokens/vocabulary";
 export { TokenCounter } from "./tokens/token-counter";
+export { BackgroundCount } from "./tokens/background-count";
 export { buildVocabulary } from "./tokens/build-vocabulary";
 export { TokenTextEncoder } from "./encoders/token-text-encoder";
 export type { TokenTextEncoderJson, TokenTextEncoderOptions } from "./encoders/token-text-encoder";

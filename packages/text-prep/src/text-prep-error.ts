@@ -13,6 +13,8 @@
  * - `MALFORMED_FILE`: any other structural problem (bad file name in a review folder, bad label, corrupt data, bad JSON).
  * - `UNSUPPORTED_VERSION`: a saved encoder written in a format version this release cannot read.
  * - `IO_ERROR`: the operating system refused a read or write (permissions, disk full, ...).
+ * - `WORKER_FAILED`: a worker thread of a parallel method (`TokenCounter.addTexts`,
+ *   `TokenTextEncoder.encodeAll`) threw, could not start or exited early; `cause` holds its error.
  */
 export type TextPrepErrorCode =
   | "INVALID_ARGUMENT"
@@ -26,7 +28,8 @@ export type TextPrepErrorCode =
   | "MISSING_COLUMNS"
   | "MALFORMED_FILE"
   | "UNSUPPORTED_VERSION"
-  | "IO_ERROR";
+  | "IO_ERROR"
+  | "WORKER_FAILED";
 
 /** Options of {@link TextPrepError}. */
 export interface TextPrepErrorOptions {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TextPrepError, TokenCounter, TokenTextEncoder, Vocabulary } from "../index";
+import { liveWorkers } from "../parallel/run-parallel";
 
 let dir: string;
 beforeAll(async () => {
@@ -103,5 +104,47 @@ describe("TokenTextEncoder", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  describe("encodeAll", () => {
+    const unit = fc.constantFrom("a", "b", "B", "_", "7", " ", ".", "é", "ж", "İ", "\u0301", "𝒳", "\ud800", "<br />", "<unk>");
+    const corpus = fc.array(fc.string({ unit, maxLength: 30 }), { minLength: 1, maxLength: 40 });
+    const optionsArb = fc.record(
+      { lowercase: fc.boolean(), stripHtml: fc.boolean(), reservedTokens: fc.constantFrom([], ["<unk>"]) },
+      { requiredKeys: [] },
+    );
+
+    it("equals encode on every text, with 0 to 3 workers, unknown tokens included (property)", async () => {
+      // Few runs: each starts workers (booted through tsx from the sources in tests).
+      await fc.assert(
+        fc.asyncProperty(corpus, optionsArb, fc.integer({ min: 0, max: 3 }), async (texts, options, workers) => {
+          const counter = new TokenCounter(options);
+          for (const text of texts.slice(0, texts.length >> 1)) counter.addText(text); // the rest has unknown tokens
+          const e = new TokenTextEncoder(counter.toVocabulary(), options);
+          const all = await e.encodeAll(texts, { workers });
+          expect(all.length).toBe(texts.length);
+          all.forEach((ids, j) => {
+            expect(ids).toBeInstanceOf(Int32Array);
+            expect([...ids]).toEqual([...e.encode(texts[j] as string)]);
+          });
+          expect(liveWorkers()).toBe(0);
+        }),
+        { numRuns: 8 },
+      );
+    });
+
+    it("returns views into one buffer per slice, in input order", async () => {
+      const e = new TokenTextEncoder(["a", "b"]);
+      const all = await e.encodeAll(["a b", "", "b c a", "a"], { workers: 1 });
+      expect(all.map((ids) => [...ids])).toEqual([[1, 2], [], [2, 3, 1], [1]]);
+      expect(all[0]?.buffer).toBe(all[1]?.buffer);
+      expect(liveWorkers()).toBe(0);
+    });
+
+    it("checks its arguments before any work starts", async () => {
+      await expect(encoder.encodeAll("the cat" as never)).rejects.toThrow(new TypeError('expected texts to be an array of strings, got "the cat"'));
+      await expect(encoder.encodeAll(["a", 1 as never])).rejects.toThrow("expected texts[1] to be a string, got 1");
+      await expect(encoder.encodeAll(["a"], { workers: "2" as never })).rejects.toThrow('expected workers to be an integer >= 0, got "2"');
+    });
   });
 });

@@ -1,5 +1,15 @@
-import { TokenIndex } from "../tokens/token-index";
+import { IdBuffer, TokenIndex, type PackedCounts } from "../tokens/token-index";
 import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "../tokens/tokenize";
+import {
+  packTexts,
+  planWorkers,
+  runParallel,
+  splitSlices,
+  forEachPackedText,
+  type PackedTexts,
+  type ParallelOptions,
+  type TaskOutput,
+} from "../parallel/run-parallel";
 import { Vocabulary } from "../tokens/vocabulary";
 import { badField, checkFormat, readJsonFile, writeFileAtomic } from "./json-file";
 
@@ -105,6 +115,63 @@ export class TokenTextEncoder {
   }
 
   /**
+   * Encodes many texts, spread over worker threads: the vocabulary is sent
+   * once to each worker, each worker encodes a contiguous slice of `texts`,
+   * and its ids come back in one transferred buffer (not copied). The result
+   * is exactly `texts.map((t) => encoder.encode(t))`.
+   *
+   * Each returned `Int32Array` is a view into one buffer per slice (less
+   * memory and allocation than one buffer per text): `subarray` and reading
+   * are free; call `slice()` on one if you need it to own its buffer.
+   *
+   * Worth it for large corpora (on 2 cores, the 65 MB of IMDb reviews encode
+   * in about 60 % of the one-thread time, the cost of shipping the texts to
+   * the workers included); small inputs are encoded in this thread unless
+   * `workers` says otherwise.
+   *
+   * @param texts - The texts.
+   * @param options - `workers`: how many worker threads (see {@link ParallelOptions}).
+   * @returns Shape `[texts.length][tokens]`: the ids of each text, in the order of `texts`.
+   * @throws {TypeError} If `texts` is not an array of strings (thrown before any work starts).
+   * @throws {RangeError} If `workers` is not an integer >= 0.
+   * @throws {TextPrepError} `WORKER_FAILED` if a worker fails.
+   *
+   * @example
+   * const encoder = new TokenTextEncoder(counter.toVocabulary());
+   * const sequences = await encoder.encodeAll(texts);   // Int32Array per text
+   * const batches = bucketedBatches(sequences, { batchSize: 32 });
+   */
+  async encodeAll(texts: readonly string[], options: ParallelOptions = {}): Promise<Int32Array[]> {
+    const { workers, chars } = planWorkers(texts, options);
+    if (workers === 0) {
+      return unpackEncoded(encodeTexts(this.index, this.tokenizer, this.oovId, texts, 0, texts.length), texts.length);
+    }
+    // Slice 0 is encoded here, slices 1..workers in the workers, all at once.
+    const bounds = splitSlices(texts, workers, chars);
+    const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
+    const tokenizeOptions: TokenizeOptions = { lowercase, stripHtml, reservedTokens: [...reservedTokens] };
+    const vocabulary = this.index.pack();
+    const remote = [];
+    for (let k = 1; k <= workers; k++) {
+      remote.push(() => {
+        const { packed, transfer } = packTexts(texts, bounds[k] as number, bounds[k + 1] as number);
+        const task: EncodeTask = { kind: "encode", texts: packed, vocabulary, options: tokenizeOptions };
+        return { message: task, transfer };
+      });
+    }
+    const { local, remote: results } = await runParallel(
+      remote,
+      () => encodeTexts(this.index, this.tokenizer, this.oovId, texts, 0, bounds[1] as number),
+      (task) => encodeSlice(task as EncodeTask),
+    );
+    const out = unpackEncoded(local, (bounds[1] as number) - (bounds[0] as number));
+    (results as EncodeResult[]).forEach((result, k) => {
+      for (const ids of unpackEncoded(result, (bounds[k + 2] as number) - (bounds[k + 1] as number))) out.push(ids);
+    });
+    return out;
+  }
+
+  /**
    * Maps already tokenized tokens to ids.
    * @returns Shape `[tokens.length]`.
    */
@@ -205,4 +272,89 @@ export class TokenTextEncoder {
   static async load(file: string): Promise<TokenTextEncoder> {
     return TokenTextEncoder.fromJSON(await readJsonFile(file), file);
   }
+}
+
+/** A slice of texts to encode in a worker. @internal */
+export interface EncodeTask {
+  kind: "encode";
+  texts: PackedTexts;
+  /** The encoder's tokens in id order (`TokenIndex.pack`). */
+  vocabulary: PackedCounts;
+  options: TokenizeOptions;
+}
+
+/** What a worker returns for an {@link EncodeTask}. @internal */
+export interface EncodeResult {
+  /** Shape `[ids]`: the ids of every text, one after the other. */
+  ids: Int32Array;
+  /** Shape `[texts + 1]`: text `j` is `ids[offsets[j]..offsets[j + 1]]`. */
+  offsets: Int32Array;
+}
+
+/** Appends the ids of `source.slice(start, end)` to `out` (vocabulary position + 1, `oov` for the rest). */
+function encodeText(
+  index: TokenIndex,
+  tokenizer: CompiledTokenizer,
+  oov: number,
+  out: IdBuffer,
+  source: string,
+  start: number,
+  end: number,
+): void {
+  const prepare = tokenizer.prepare;
+  if (prepare !== null) {
+    if (!tokenizer.lowercase && !tokenizer.stripHtml) index.encodeWordsInto(source, start, end, 1, oov, out);
+    else {
+      const text = prepare(source.slice(start, end));
+      index.encodeWordsInto(text, 0, text.length, 1, oov, out);
+    }
+    return;
+  }
+  tokenizer.forEachToken(source.slice(start, end), (token) => {
+    const id = index.idOf(token);
+    out.reserve(1);
+    out.data[out.length++] = id < 0 ? oov : id + 1;
+  });
+}
+
+/** Encodes `texts[from..to)` one after the other into one buffer. */
+function encodeTexts(
+  index: TokenIndex,
+  tokenizer: CompiledTokenizer,
+  oov: number,
+  texts: readonly string[],
+  from: number,
+  to: number,
+): EncodeResult {
+  const out = new IdBuffer(1 << 16);
+  const offsets = new Int32Array(to - from + 1);
+  for (let j = from; j < to; j++) {
+    const text = texts[j] as string;
+    encodeText(index, tokenizer, oov, out, text, 0, text.length);
+    offsets[j - from + 1] = out.length;
+  }
+  return { ids: out.data.slice(0, out.length), offsets };
+}
+
+function unpackEncoded({ ids, offsets }: EncodeResult, count: number): Int32Array[] {
+  const out = new Array<Int32Array>(count);
+  for (let j = 0; j < count; j++) out[j] = ids.subarray(offsets[j], offsets[j + 1]);
+  return out;
+}
+
+/** Encodes one slice (in whatever thread runs it). @internal */
+export function encodeSlice(task: EncodeTask): TaskOutput {
+  const index = new TokenIndex();
+  index.merge(task.vocabulary);
+  const tokenizer = compileTokenizer(task.options);
+  const oov = index.size + 1;
+  const out = new IdBuffer(1 << 16);
+  const offsets = new Int32Array(task.texts.lengths.length + 1);
+  let j = 0;
+  forEachPackedText(task.texts, (source, start, end) => {
+    encodeText(index, tokenizer, oov, out, source, start, end);
+    offsets[++j] = out.length;
+  });
+  const result: EncodeResult = { ids: out.data.slice(0, out.length), offsets };
+  return { result, transfer: [result.ids.buffer as ArrayBuffer, result.offsets.buffer as ArrayBuffer] };
 }

@@ -1,4 +1,4 @@
-import { FNV_OFFSET, FNV_PRIME, UNKNOWN, WORD, classifyUnit, hashToken, surrogateClass, unitClass } from "./tokenize";
+import { FNV_OFFSET, FNV_PRIME, SEPARATOR, UNKNOWN, WORD, classifyUnit, hashToken, surrogateClass, unitClass } from "./tokenize";
 
 // FNV-1a's low bits depend only on the low bits of the input; spread the high
 // bits down before masking.
@@ -8,22 +8,57 @@ function spread(hash: number): number {
 }
 
 /**
+ * A growable `Int32Array` that encoded ids are appended to. @internal
+ */
+export class IdBuffer {
+  data: Int32Array;
+  length = 0;
+  constructor(capacity = 4096) {
+    this.data = new Int32Array(Math.max(16, capacity));
+  }
+  /** Makes room for at least `extra` more ids. */
+  reserve(extra: number): void {
+    if (this.length + extra <= this.data.length) return;
+    const grown = new Int32Array(Math.max(this.data.length * 2, this.length + extra));
+    grown.set(this.data.subarray(0, this.length));
+    this.data = grown;
+  }
+}
+
+/** Distinct tokens in first-seen order, packed for a worker message. @internal */
+export interface PackedCounts {
+  /** The tokens concatenated. */
+  joined: string;
+  /** Shape `[tokens]`: length of each token in UTF-16 code units. */
+  lengths: Int32Array;
+  /** Shape `[tokens]`: count of each token. */
+  counts: Float64Array;
+}
+
+/**
  * Open-addressing hash table from token to a dense id (0, 1, 2, ... in
  * insertion order) with a count per token. The default-tokenizer paths
  * ({@link TokenIndex.countWords}, {@link TokenIndex.encodeWords}) scan the text
  * and hash and compare each token in place, so a known token costs no string
  * allocation: this is what makes counting and encoding fast.
+ *
+ * Layout, chosen so that a lookup touches few cache lines: `slots` holds
+ * `[hash, id + 1]` pairs side by side (0 = empty), and the characters of every
+ * token sit in one flat `Uint16Array` (`chars`, token `id` at
+ * `starts[id]..starts[id + 1]`), so comparing a candidate reads typed arrays
+ * instead of following a pointer to a string.
  * @internal
  */
 export class TokenIndex {
   /** Tokens in insertion order (dense id = position). */
   readonly tokens: string[] = [];
-  private hashes = new Int32Array(1024);
   private counts = new Float64Array(1024);
-  private slots = new Int32Array(2048); // dense id + 1, 0 = empty
+  private starts = new Int32Array(1025);
+  private chars = new Uint16Array(1 << 14);
+  private slots = new Int32Array(2 * 2048);
   private mask = 2047;
   private total = 0;
-  private scratch = new Int32Array(4096);
+  private readonly scratch = new IdBuffer();
 
   get size(): number {
     return this.tokens.length;
@@ -40,80 +75,157 @@ export class TokenIndex {
 
   /** Dense id of `token`, or -1. */
   idOf(token: string): number {
-    const hash = hashToken(token);
-    let slot = spread(hash) & this.mask;
-    for (;;) {
-      const entry = this.slots[slot] as number;
-      if (entry === 0) return -1;
-      const id = entry - 1;
-      if (this.hashes[id] === hash && this.tokens[id] === token) return id;
-      slot = (slot + 1) & this.mask;
-    }
+    return this.find(token, 0, token.length, hashToken(token));
   }
 
   /** Adds `count` to `token`'s count, adding the token if new; returns its dense id. */
   add(token: string, count = 1): number {
-    const hash = hashToken(token);
-    let slot = spread(hash) & this.mask;
+    return this.addRange(token, 0, token.length, hashToken(token), count);
+  }
+
+  /** Adds `count` to the token `source.slice(start, end)` (hash given), adding it if new. */
+  private addRange(source: string, start: number, end: number, hash: number, count: number): number {
     this.total += count;
-    for (;;) {
-      const entry = this.slots[slot] as number;
-      if (entry === 0) break;
-      const id = entry - 1;
-      if (this.hashes[id] === hash && this.tokens[id] === token) {
-        this.counts[id] = (this.counts[id] as number) + count;
-        return id;
-      }
-      slot = (slot + 1) & this.mask;
+    const id = this.find(source, start, end, hash);
+    if (id >= 0) {
+      this.counts[id] = (this.counts[id] as number) + count;
+      return id;
     }
-    return this.insert(slot, token, hash, count);
+    return this.insert(this.freeSlot, source, start, end, hash, count);
   }
 
   /**
-   * Tokenizes `text` with the default tokenizer (see `tokenize`) and counts
-   * every token, adding new ones. Returns the number of tokens.
+   * Adds the tokens of {@link TokenIndex.pack} output, in order: a token already
+   * here gets the count added, a new one is appended. Merging the packs of
+   * consecutive slices of a corpus, in slice order, gives the same ids, order
+   * and counts as one pass over the whole corpus.
    */
-  countWords(text: string): number {
-    const n = text.length;
-    let start = -1;
-    let hash = 0;
+  merge(packed: PackedCounts): void {
+    const { joined, lengths, counts } = packed;
+    let start = 0;
+    for (let k = 0; k < lengths.length; k++) {
+      const end = start + (lengths[k] as number);
+      let hash = FNV_OFFSET;
+      for (let i = start; i < end; i++) hash = Math.imul(hash ^ joined.charCodeAt(i), FNV_PRIME);
+      this.addRange(joined, start, end, hash, counts[k] as number);
+      start = end;
+    }
+  }
+
+  /** The tokens and counts, packed into one string and two typed arrays (cheap to post to a thread). */
+  pack(): PackedCounts {
+    const n = this.tokens.length;
+    const lengths = new Int32Array(n);
+    for (let id = 0; id < n; id++) lengths[id] = (this.starts[id + 1] as number) - (this.starts[id] as number);
+    return { joined: this.tokens.join(""), lengths, counts: this.counts.slice(0, n) };
+  }
+
+  /**
+   * Tokenizes `text.slice(from, to)` with the default tokenizer (see
+   * `tokenize`) and counts every token, adding new ones. Returns the number
+   * of tokens.
+   */
+  countWords(text: string, from = 0, to = text.length): number {
+    const n = to;
+    const table = unitClass;
     let tokenCount = 0;
-    let i = 0;
-    while (i <= n) {
-      let cls = 0;
-      let width = 1;
-      let code = 0;
-      if (i < n) {
-        code = text.charCodeAt(i);
-        cls = unitClass[code] as number;
+    let i = from;
+    while (i < n) {
+      // Skip separators.
+      let code = text.charCodeAt(i);
+      let cls = table[code] as number;
+      if (cls !== WORD) {
         if (cls === UNKNOWN) {
-          if (code >= 0xd800 && code <= 0xdfff) {
-            const packed = surrogateClass(text, i);
-            cls = packed & 3;
-            width = packed >> 2;
-          } else {
-            cls = classifyUnit(code);
+          const packed = classifyAt(text, i, code);
+          if ((packed & 3) === SEPARATOR) {
+            i += packed >> 2;
+            continue;
           }
+        } else {
+          i++;
+          continue;
         }
       }
-      if (cls === WORD) {
-        if (start < 0) {
-          start = i;
-          hash = FNV_OFFSET;
+      // A word starts at i: hash it up to the next separator.
+      const start = i;
+      let hash = FNV_OFFSET;
+      while (i < n) {
+        code = text.charCodeAt(i);
+        cls = table[code] as number;
+        if (cls === WORD) {
+          hash = Math.imul(hash ^ code, FNV_PRIME);
+          i++;
+        } else if (cls === UNKNOWN) {
+          const packed = classifyAt(text, i, code);
+          if ((packed & 3) === SEPARATOR) break;
+          hash = Math.imul(hash ^ code, FNV_PRIME);
+          if (packed >> 2 === 2) hash = Math.imul(hash ^ text.charCodeAt(i + 1), FNV_PRIME);
+          i += packed >> 2;
+        } else {
+          break;
         }
-        hash = Math.imul(hash ^ code, FNV_PRIME);
-        if (width === 2) hash = Math.imul(hash ^ text.charCodeAt(i + 1), FNV_PRIME);
-      } else if (start >= 0) {
-        tokenCount++;
-        const id = this.find(text, start, i, hash);
-        if (id >= 0) this.counts[id] = (this.counts[id] as number) + 1;
-        else this.insert(this.freeSlot, text.slice(start, i), hash, 1);
-        start = -1;
       }
-      i += width;
+      tokenCount++;
+      const id = this.find(text, start, i, hash);
+      if (id >= 0) this.counts[id] = (this.counts[id] as number) + 1;
+      else this.insert(this.freeSlot, text, start, i, hash, 1);
     }
     this.total += tokenCount;
     return tokenCount;
+  }
+
+  /**
+   * Tokenizes `text.slice(from, to)` with the default tokenizer and appends
+   * to `out`, per token, `dense id + offset` for known tokens and `unknownId`
+   * for the others. Adds nothing. Returns the number of ids appended.
+   */
+  encodeWordsInto(text: string, from: number, to: number, offset: number, unknownId: number, out: IdBuffer): number {
+    const n = to;
+    const table = unitClass;
+    // At most one token per two code units (a word character, then a separator).
+    out.reserve((to - from + 1) >> 1);
+    const data = out.data;
+    const first = out.length;
+    let used = first;
+    let i = from;
+    while (i < n) {
+      let code = text.charCodeAt(i);
+      let cls = table[code] as number;
+      if (cls !== WORD) {
+        if (cls === UNKNOWN) {
+          const packed = classifyAt(text, i, code);
+          if ((packed & 3) === SEPARATOR) {
+            i += packed >> 2;
+            continue;
+          }
+        } else {
+          i++;
+          continue;
+        }
+      }
+      const start = i;
+      let hash = FNV_OFFSET;
+      while (i < n) {
+        code = text.charCodeAt(i);
+        cls = table[code] as number;
+        if (cls === WORD) {
+          hash = Math.imul(hash ^ code, FNV_PRIME);
+          i++;
+        } else if (cls === UNKNOWN) {
+          const packed = classifyAt(text, i, code);
+          if ((packed & 3) === SEPARATOR) break;
+          hash = Math.imul(hash ^ code, FNV_PRIME);
+          if (packed >> 2 === 2) hash = Math.imul(hash ^ text.charCodeAt(i + 1), FNV_PRIME);
+          i += packed >> 2;
+        } else {
+          break;
+        }
+      }
+      const id = this.find(text, start, i, hash);
+      data[used++] = id >= 0 ? id + offset : unknownId;
+    }
+    out.length = used;
+    return used - first;
   }
 
   /**
@@ -122,50 +234,10 @@ export class TokenIndex {
    * Adds nothing.
    */
   encodeWords(text: string, offset: number, unknownId: number): Int32Array {
-    let out = this.scratch;
-    let used = 0;
-    const n = text.length;
-    let start = -1;
-    let hash = 0;
-    let i = 0;
-    while (i <= n) {
-      let cls = 0;
-      let width = 1;
-      let code = 0;
-      if (i < n) {
-        code = text.charCodeAt(i);
-        cls = unitClass[code] as number;
-        if (cls === UNKNOWN) {
-          if (code >= 0xd800 && code <= 0xdfff) {
-            const packed = surrogateClass(text, i);
-            cls = packed & 3;
-            width = packed >> 2;
-          } else {
-            cls = classifyUnit(code);
-          }
-        }
-      }
-      if (cls === WORD) {
-        if (start < 0) {
-          start = i;
-          hash = FNV_OFFSET;
-        }
-        hash = Math.imul(hash ^ code, FNV_PRIME);
-        if (width === 2) hash = Math.imul(hash ^ text.charCodeAt(i + 1), FNV_PRIME);
-      } else if (start >= 0) {
-        const id = this.find(text, start, i, hash);
-        if (used === out.length) {
-          const grown = new Int32Array(out.length * 2);
-          grown.set(out);
-          out = grown;
-          this.scratch = grown;
-        }
-        out[used++] = id >= 0 ? id + offset : unknownId;
-        start = -1;
-      }
-      i += width;
-    }
-    return out.slice(0, used);
+    const out = this.scratch;
+    out.length = 0;
+    this.encodeWordsInto(text, 0, text.length, offset, unknownId, out);
+    return out.data.slice(0, out.length);
   }
 
   /** Free slot found by the last unsuccessful {@link find}. */
@@ -178,17 +250,18 @@ export class TokenIndex {
     const mask = this.mask;
     let slot = spread(hash) & mask;
     for (;;) {
-      const entry = slots[slot] as number;
+      const entry = slots[2 * slot + 1] as number;
       if (entry === 0) {
         this.freeSlot = slot;
         return -1;
       }
-      const id = entry - 1;
-      if (this.hashes[id] === hash) {
-        const token = this.tokens[id] as string;
-        if (token.length === length) {
+      if (slots[2 * slot] === hash) {
+        const id = entry - 1;
+        const from = this.starts[id] as number;
+        if ((this.starts[id + 1] as number) - from === length) {
+          const chars = this.chars;
           let k = 0;
-          while (k < length && token.charCodeAt(k) === source.charCodeAt(start + k)) k++;
+          while (k < length && chars[from + k] === source.charCodeAt(start + k)) k++;
           if (k === length) return id;
         }
       }
@@ -196,37 +269,64 @@ export class TokenIndex {
     }
   }
 
-  private insert(slot: number, token: string, hash: number, count: number): number {
+  private insert(slot: number, source: string, start: number, end: number, hash: number, count: number): number {
     const id = this.tokens.length;
+    const length = end - start;
+    const token = start === 0 && end === source.length ? source : source.slice(start, end);
     // Flatten: a slice of a long review would otherwise keep the whole review alive.
-    this.tokens.push(token.length > 12 ? flatten(token) : token);
-    if (id >= this.hashes.length) {
-      const hashes = new Int32Array(this.hashes.length * 2);
-      hashes.set(this.hashes);
-      this.hashes = hashes;
-      const counts = new Float64Array(this.counts.length * 2);
+    this.tokens.push(token.length > 12 && token !== source ? flatten(token) : token);
+    if (id === this.counts.length) {
+      // counts has room for `capacity` tokens, starts for `capacity + 1` boundaries.
+      const counts = new Float64Array(id * 2);
       counts.set(this.counts);
       this.counts = counts;
+      const starts = new Int32Array(id * 2 + 1);
+      starts.set(this.starts);
+      this.starts = starts;
     }
-    this.hashes[id] = hash;
+    const from = this.starts[id] as number;
+    if (from + length > this.chars.length) {
+      const chars = new Uint16Array(Math.max(this.chars.length * 2, from + length));
+      chars.set(this.chars);
+      this.chars = chars;
+    }
+    const chars = this.chars;
+    for (let k = 0; k < length; k++) chars[from + k] = source.charCodeAt(start + k);
+    this.starts[id + 1] = from + length;
     this.counts[id] = count;
-    this.slots[slot] = id + 1;
+    this.slots[2 * slot] = hash;
+    this.slots[2 * slot + 1] = id + 1;
     if ((id + 1) * 2 > this.mask) this.grow();
     return id;
   }
 
   private grow(): void {
     const size = (this.mask + 1) * 2;
-    const slots = new Int32Array(size);
     const mask = size - 1;
-    for (let id = 0; id < this.tokens.length; id++) {
-      let slot = spread(this.hashes[id] as number) & mask;
-      while (slots[slot] !== 0) slot = (slot + 1) & mask;
-      slots[slot] = id + 1;
+    const old = this.slots;
+    const slots = new Int32Array(2 * size);
+    for (let s = 0; s < old.length; s += 2) {
+      const entry = old[s + 1] as number;
+      if (entry === 0) continue;
+      const hash = old[s] as number;
+      let slot = spread(hash) & mask;
+      while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+      slots[2 * slot] = hash;
+      slots[2 * slot + 1] = entry;
     }
     this.slots = slots;
     this.mask = mask;
   }
+}
+
+/**
+ * Class of the code unit at `text[i]` that the table does not know yet (a
+ * surrogate or a first-seen non-ASCII unit): `WORD` or `SEPARATOR` in the low
+ * two bits, the width in code units (1 or 2) above them.
+ */
+function classifyAt(text: string, i: number, code: number): number {
+  if (code >= 0xd800 && code <= 0xdfff) return surrogateClass(text, i);
+  return classifyUnit(code) | (1 << 2);
 }
 
 function flatten(s: string): string {

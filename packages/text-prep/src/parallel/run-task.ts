@@ -1,0 +1,20 @@
+import { describe } from "../check-args";
+import { encodeSlice, type EncodeTask } from "../encoders/token-text-encoder";
+import { countSlice, streamCount, type CountTask, type StreamCountMessage } from "../tokens/count-text";
+import type { TaskOutput } from "./run-parallel";
+
+/**
+ * Runs one message sent to a worker thread: a slice to count
+ * (`TokenCounter.addTexts`) or to encode (`TokenTextEncoder.encodeAll`), or a
+ * step of a streamed count (`TokenCounter.countInBackground`). Returns what to
+ * post back, or null for nothing.
+ * @throws {TypeError} On a message that is not a task.
+ * @internal
+ */
+export function runTask(message: unknown): TaskOutput | null {
+  const kind = (message as { kind?: unknown } | null)?.kind;
+  if (kind === "count") return countSlice(message as CountTask);
+  if (kind === "encode") return encodeSlice(message as EncodeTask);
+  if (kind === "count-begin" || kind === "count-batch" || kind === "count-end") return streamCount(message as StreamCountMessage);
+  throw new TypeError(`expected a task of kind "count", "encode" or "count-begin/batch/end", got ${describe(kind)}`);
+}

@@ -1,0 +1,183 @@
+import type { Worker } from "node:worker_threads";
+import { TextPrepError } from "../text-prep-error";
+import { isUnavailable, packTexts, startWorker, workerFailure } from "../parallel/run-parallel";
+import { countText, type CountResult, type StreamCountMessage } from "./count-text";
+import { TokenIndex, type PackedCounts } from "./token-index";
+import type { CompiledTokenizer, TokenizeOptions } from "./tokenize";
+
+/** Texts are sent to the worker in batches of about this many UTF-16 code units. */
+const BATCH_CHARS = 1 << 20;
+/** Batches posted to the worker and not yet counted, at most; the rest wait here. */
+const MAX_IN_FLIGHT = 2;
+
+/**
+ * A count running in a worker thread while the calling thread does something
+ * else, typically reading the corpus: made by `TokenCounter.countInBackground`.
+ * Give it the texts in corpus order with {@link BackgroundCount.addText}, then
+ * `await` {@link BackgroundCount.finish}: the counts land in the counter then,
+ * exactly as if every text had gone through `counter.addText` in the same order.
+ *
+ * Texts are sent to the worker in batches (as UTF-16 code units in a
+ * transferred buffer, not cloned one by one). The worker counts them in
+ * order; batches it has not got to when `finish` is called are shared: the
+ * worker takes the first ones, the calling thread counts the rest, and the
+ * two counts are merged in order.
+ *
+ * The worker does not keep the process alive while this waits for texts, and
+ * is stopped by `finish` or `cancel`.
+ *
+ * @example
+ * const counter = new TokenCounter();
+ * const counting = counter.countInBackground();
+ * const reviews = [];
+ * for await (const review of readImdb(path)) {
+ *   reviews.push(review);
+ *   counting.addText(review.text); // counted in a worker while the archive streams
+ * }
+ * await counting.finish();          // counter now holds every count
+ */
+export class BackgroundCount {
+  private worker: Worker | null = null;
+  private readonly local = new TokenIndex();
+  private localTokens = 0;
+  private pending: string[] = [];
+  private pendingChars = 0;
+  private readonly held: string[][] = [];
+  private inFlight = 0;
+  private failure: TextPrepError | null = null;
+  private state: "open" | "finishing" | "done" = "open";
+  private settle: { resolve: (result: CountResult) => void; reject: (error: TextPrepError) => void } | null = null;
+
+  /**
+   * Made by `TokenCounter.countInBackground`, not directly.
+   * @internal
+   */
+  constructor(
+    private readonly tokenizer: CompiledTokenizer,
+    private readonly absorb: (prefix: PackedCounts | null, suffix: TokenIndex) => void,
+    workers: number,
+  ) {
+    if (workers === 0) return;
+    let worker: Worker;
+    try {
+      worker = startWorker();
+    } catch (error) {
+      if (isUnavailable(error)) return; // count in this thread
+      throw workerFailure(error, "could not start a worker thread");
+    }
+    this.worker = worker;
+    worker.on("message", (message: { kind?: string } & Partial<CountResult>) => {
+      if (message.kind === "ack") {
+        this.inFlight--;
+        this.pump();
+      } else {
+        this.settle?.resolve(message as CountResult);
+      }
+    });
+    worker.once("error", (error) => this.fail(workerFailure(error, "the background count's worker failed")));
+    worker.once("exit", (code) => {
+      if (this.state !== "done") this.fail(workerFailure(null, `the background count's worker exited with code ${code} before it finished`));
+    });
+    // After the listeners: adding a "message" listener refs the worker's port again.
+    worker.unref();
+    const { lowercase, stripHtml, reservedTokens } = tokenizer;
+    const options: TokenizeOptions = { lowercase, stripHtml, reservedTokens: [...reservedTokens] };
+    this.post({ kind: "count-begin", options });
+  }
+
+  /**
+   * Queues one text to be counted (in corpus order). Cheap: the text is
+   * batched and sent to the worker, or counted here when there is no worker.
+   * @throws {TypeError} If `text` is not a string.
+   * @throws {TextPrepError} `WORKER_FAILED` if the worker has failed (the count is lost),
+   *   `INVALID_ARGUMENT` after `finish` or `cancel`.
+   */
+  addText(text: string): void {
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    if (this.failure !== null) throw this.failure;
+    if (this.state !== "open") throw new TextPrepError("INVALID_ARGUMENT", "expected addText before finish() or cancel(), got it after");
+    if (this.worker === null) {
+      this.localTokens += countText(this.local, this.tokenizer, text);
+      return;
+    }
+    this.pending.push(text);
+    this.pendingChars += text.length;
+    if (this.pendingChars >= BATCH_CHARS) {
+      this.held.push(this.pending);
+      this.pending = [];
+      this.pendingChars = 0;
+      this.pump();
+    }
+  }
+
+  /**
+   * Counts what is left (sharing it between the worker and this thread),
+   * merges everything into the counter in corpus order and stops the worker.
+   * @returns The number of tokens counted, repeats included.
+   * @throws {TextPrepError} `WORKER_FAILED` if the worker failed (the counter is then unchanged),
+   *   `INVALID_ARGUMENT` if called twice or after `cancel`.
+   */
+  async finish(): Promise<number> {
+    if (this.state !== "open") throw new TextPrepError("INVALID_ARGUMENT", "expected finish() once, before cancel(), got a second call");
+    this.state = "finishing";
+    if (this.pending.length > 0) this.held.push(this.pending);
+    this.pending = [];
+    const worker = this.worker;
+    if (worker === null) {
+      this.state = "done";
+      this.absorb(null, this.local);
+      return this.localTokens;
+    }
+    try {
+      if (this.failure !== null) throw this.failure;
+      const result = new Promise<CountResult>((resolve, reject) => {
+        this.settle = { resolve, reject };
+      });
+      // Share the batches not yet counted: the worker takes the first half
+      // (it may still have some in flight), this thread counts the rest.
+      const toWorker = Math.max(0, Math.ceil((this.held.length + this.inFlight) / 2) - this.inFlight);
+      for (const batch of this.held.splice(0, toWorker)) this.send(batch);
+      this.post({ kind: "count-end" });
+      worker.ref();
+      for (const batch of this.held.splice(0)) {
+        for (const text of batch) this.localTokens += countText(this.local, this.tokenizer, text);
+      }
+      const prefix = await result;
+      this.state = "done";
+      this.absorb(prefix.packed, this.local);
+      return prefix.tokens + this.localTokens;
+    } finally {
+      this.state = "done";
+      await worker.terminate();
+    }
+  }
+
+  /** Stops the worker and drops every count; the counter is left unchanged. */
+  async cancel(): Promise<void> {
+    this.state = "done";
+    this.held.length = 0;
+    this.pending = [];
+    await this.worker?.terminate();
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.held.length > 0 && this.state === "open") {
+      this.send(this.held.shift() as string[]);
+    }
+  }
+
+  private send(batch: string[]): void {
+    const { packed, transfer } = packTexts(batch, 0, batch.length);
+    this.inFlight++;
+    this.post({ kind: "count-batch", texts: packed }, transfer);
+  }
+
+  private post(message: StreamCountMessage, transfer: ArrayBuffer[] = []): void {
+    (this.worker as Worker).postMessage(message, transfer);
+  }
+
+  private fail(error: TextPrepError): void {
+    this.failure ??= error;
+    this.settle?.reject(this.failure);
+  }
+}
