@@ -1,22 +1,11 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 import { BackendsError } from "../../backends-error";
+import { backendArrays } from "./backend-arrays";
 import type { RecurrentSimdExports } from "./recurrent-simd-module";
 import { simdKernelsFor } from "./recurrent-simd-module";
 
 /** Backends the fused recurrent kernels are written for. */
 export type FusedKernelBackend = "cpu" | "wasm";
-
-/** The backend internals the kernels use (tfjs-backend-cpu `MathBackendCPU`). */
-interface CpuBackendInternals {
-  data: { get(dataId: object): { values?: unknown } | undefined };
-  makeTensorInfo(shape: number[], dtype: "float32", values: Float32Array): TensorInfo;
-}
-
-/** The backend internals the kernels use (tfjs-backend-wasm `BackendWasm`). */
-interface WasmBackendInternals {
-  makeOutput(shape: number[], dtype: "float32"): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
 
 /**
  * A kernel that reads float32 inputs and writes float32 outputs through plain typed arrays, so one implementation
@@ -51,12 +40,6 @@ export interface FusedKernelSpec {
   ): void;
 }
 
-function sizeOf(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 /** Builds the tfjs kernel config of a fused kernel for one backend. */
 export function fusedKernelConfig(spec: FusedKernelSpec, backendName: FusedKernelBackend): KernelConfig {
   const kernelFunc = (({ inputs, backend, attrs }: { inputs: Record<string, TensorInfo | undefined>; backend: unknown; attrs?: NamedAttrMap }) => {
@@ -77,35 +60,19 @@ export function fusedKernelConfig(spec: FusedKernelSpec, backendName: FusedKerne
       shapes[key] = info.shape;
     }
     const outShapes = spec.outputShapes(shapes, attributes);
-    let outInfos: TensorInfo[];
-    let read: (info: TensorInfo) => Float32Array;
-    if (backendName === "wasm") {
-      const wasm = backend as WasmBackendInternals;
-      // Allocate every output before taking any heap view: an allocation may grow (and so detach) the heap.
-      outInfos = outShapes.map((shape) => wasm.makeOutput(shape, "float32"));
-      read = (info) => wasm.typedArrayFromHeap(info);
-      const simd = spec.simd === undefined ? null : simdKernelsFor(backend);
-      if (simd !== null && spec.simd !== undefined) {
-        const offsets: Record<string, number> = {};
-        for (const key of [...spec.required, ...spec.optional]) {
-          const info = inputs[key];
-          offsets[key] = info === undefined || info === null ? 0 : read(info).byteOffset;
-        }
-        spec.simd(simd, offsets, outInfos.map((info) => read(info).byteOffset), shapes, attributes);
-        return outInfos;
+    const arrays = backendArrays(backendName, backend);
+    // Allocate every output before taking any heap view: an allocation may grow (and so detach) the wasm heap.
+    const outInfos = outShapes.map((shape) => arrays.output(shape));
+    const read = (info: TensorInfo): Float32Array => arrays.read(info, spec.name);
+    const simd = backendName === "wasm" && spec.simd !== undefined ? simdKernelsFor(backend) : null;
+    if (simd !== null && spec.simd !== undefined) {
+      const offsets: Record<string, number> = {};
+      for (const key of [...spec.required, ...spec.optional]) {
+        const info = inputs[key];
+        offsets[key] = info === undefined || info === null ? 0 : read(info).byteOffset;
       }
-    } else {
-      const cpu = backend as CpuBackendInternals;
-      outInfos = outShapes.map((shape) => cpu.makeTensorInfo(shape, "float32", new Float32Array(sizeOf(shape))));
-      read = (info) => {
-        const values = cpu.data.get(info.dataId)?.values;
-        if (values instanceof Float32Array) return values;
-        // A float32 tensor made by casting may still hold its source's array type on the cpu backend.
-        if (ArrayBuffer.isView(values) && !(values instanceof DataView)) {
-          return Float32Array.from(values as unknown as ArrayLike<number>);
-        }
-        throw new BackendsError("KERNEL_INPUT", `${spec.name}: expected numeric values for "${spec.name}" on the cpu backend`);
-      };
+      spec.simd(simd, offsets, outInfos.map((info) => read(info).byteOffset), shapes, attributes);
+      return outInfos;
     }
     const views: Record<string, Float32Array | null> = {};
     for (const key of [...spec.required, ...spec.optional]) {
