@@ -91,3 +91,50 @@ export const RELU = 4;
   return maskPtr != 0 && load<f32>(maskPtr + (index << 2)) == 0;
 }
 
+
+/**
+ * The LSTM cell update for 4 units (or 1 in lane 0) at byte offset o4 of rows whose gate blocks are u4 bytes apart,
+ * from the gate pre-activations zi, zf, zg, zo and the previous cell state: stores the gates (i, f, g, o) at gRow,
+ * c = f·cPrev + i·g at cRow and h = o·act(c) at hRow, c and h flushed.
+ */
+// @ts-ignore: decorator
+@inline export function lstmCellForward(
+  zi: v128, zf: v128, zg: v128, zo: v128, cPrev: v128, gRow: usize, cRow: usize, hRow: usize,
+  o4: usize, u4: usize, act: i32, rec: i32, vec: bool,
+): void {
+  const i = activate(zi, rec);
+  const f = activate(zf, rec);
+  const g = activate(zg, act);
+  const o = activate(zo, rec);
+  st(gRow + o4, i, vec);
+  st(gRow + u4 + o4, f, vec);
+  st(gRow + 2 * u4 + o4, g, vec);
+  st(gRow + 3 * u4 + o4, o, vec);
+  const c = flush(f32x4.add(f32x4.mul(f, cPrev), f32x4.mul(i, g)));
+  st(cRow + o4, c, vec);
+  st(hRow + o4, flush(f32x4.mul(o, activate(c, act))), vec);
+}
+
+/**
+ * The LSTM cell's backward equations for 4 units (or 1 in lane 0) of a real (unmasked) step: from dh and dcIn (the
+ * gradients reaching h and c of this step), the saved gates at gRow, c at cRow and cPrev at cPrevRow, stores the
+ * gate pre-activation gradients at dzRow and the gradient reaching cPrev at dcPrevRow.
+ * Gradients are flushed.
+ */
+// @ts-ignore: decorator
+@inline export function lstmCellBackward(
+  dh: v128, dcIn: v128, gRow: usize, cRow: usize, cPrevRow: usize, dzRow: usize, dcPrevRow: usize,
+  o4: usize, u4: usize, act: i32, rec: i32, vec: bool,
+): void {
+  const i = ld(gRow + o4, vec);
+  const f = ld(gRow + u4 + o4, vec);
+  const g = ld(gRow + 2 * u4 + o4, vec);
+  const o = ld(gRow + 3 * u4 + o4, vec);
+  const tc = activate(ld(cRow + o4, vec), act);
+  const dc = f32x4.add(dcIn, f32x4.mul(f32x4.mul(dh, o), derivative(tc, act)));
+  st(dzRow + o4, flush(f32x4.mul(f32x4.mul(dc, g), derivative(i, rec))), vec);
+  st(dzRow + u4 + o4, flush(f32x4.mul(f32x4.mul(dc, ld(cPrevRow + o4, vec)), derivative(f, rec))), vec);
+  st(dzRow + 2 * u4 + o4, flush(f32x4.mul(f32x4.mul(dc, i), derivative(g, act))), vec);
+  st(dzRow + 3 * u4 + o4, flush(f32x4.mul(f32x4.mul(dh, tc), derivative(o, rec))), vec);
+  st(dcPrevRow + o4, flush(f32x4.mul(dc, f)), vec);
+}

@@ -6,7 +6,7 @@
 // Semantics are exactly those of the JavaScript kernels in src/kernels/recurrent/*-step.ts (tf.layers gate
 // layouts, masking by copying the previous state, flushing |v| < 1e-30 to 0); the tests run both.
 
-import { activate, derivative, flush, ld, ldOpt, maskedOut, st } from "./cell-math";
+import { activate, derivative, flush, ld, ldOpt, lstmCellBackward, lstmCellForward, maskedOut, st } from "./cell-math";
 
 // @ts-ignore: decorator
 @inline function lstmForwardAt(
@@ -15,17 +15,13 @@ import { activate, derivative, flush, ld, ldOpt, maskedOut, st } from "./cell-ma
 ): void {
   const o4 = j << 2;
   const u4 = units << 2;
-  const i = activate(f32x4.add(ld(xwRow + o4, vec), ld(huRow + o4, vec)), rec);
-  const f = activate(f32x4.add(ld(xwRow + u4 + o4, vec), ld(huRow + u4 + o4, vec)), rec);
-  const g = activate(f32x4.add(ld(xwRow + 2 * u4 + o4, vec), ld(huRow + 2 * u4 + o4, vec)), act);
-  const o = activate(f32x4.add(ld(xwRow + 3 * u4 + o4, vec), ld(huRow + 3 * u4 + o4, vec)), rec);
-  st(gRow + o4, i, vec);
-  st(gRow + u4 + o4, f, vec);
-  st(gRow + 2 * u4 + o4, g, vec);
-  st(gRow + 3 * u4 + o4, o, vec);
-  const c = flush(f32x4.add(f32x4.mul(f, ld(cPrevRow + o4, vec)), f32x4.mul(i, g)));
-  st(cRow + o4, c, vec);
-  st(hRow + o4, flush(f32x4.mul(o, activate(c, act))), vec);
+  lstmCellForward(
+    f32x4.add(ld(xwRow + o4, vec), ld(huRow + o4, vec)),
+    f32x4.add(ld(xwRow + u4 + o4, vec), ld(huRow + u4 + o4, vec)),
+    f32x4.add(ld(xwRow + 2 * u4 + o4, vec), ld(huRow + 2 * u4 + o4, vec)),
+    f32x4.add(ld(xwRow + 3 * u4 + o4, vec), ld(huRow + 3 * u4 + o4, vec)),
+    ld(cPrevRow + o4, vec), gRow, cRow, hRow, o4, u4, act, rec, vec,
+  );
 }
 
 /**
@@ -81,17 +77,7 @@ export function lstmForward(
     st(dhCarryPrevRow + o4, dh, vec);
     return;
   }
-  const i = ld(gRow + o4, vec);
-  const f = ld(gRow + u4 + o4, vec);
-  const g = ld(gRow + 2 * u4 + o4, vec);
-  const o = ld(gRow + 3 * u4 + o4, vec);
-  const tc = activate(ld(cRow + o4, vec), act);
-  const dc = f32x4.add(dcIn, f32x4.mul(f32x4.mul(dh, o), derivative(tc, act)));
-  st(dzRow + o4, flush(f32x4.mul(f32x4.mul(dc, g), derivative(i, rec))), vec);
-  st(dzRow + u4 + o4, flush(f32x4.mul(f32x4.mul(dc, ld(cPrevRow + o4, vec)), derivative(f, rec))), vec);
-  st(dzRow + 2 * u4 + o4, flush(f32x4.mul(f32x4.mul(dc, i), derivative(g, act))), vec);
-  st(dzRow + 3 * u4 + o4, flush(f32x4.mul(f32x4.mul(dh, tc), derivative(o, rec))), vec);
-  st(dcPrevRow + o4, flush(f32x4.mul(dc, f)), vec);
+  lstmCellBackward(dh, dcIn, gRow, cRow, cPrevRow, dzRow, dcPrevRow, o4, u4, act, rec, vec);
   st(dhCarryPrevRow + o4, zero, vec);
 }
 

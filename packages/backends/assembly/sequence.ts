@@ -16,7 +16,7 @@
 //
 // With relaxed SIMD enabled at compile time (ASC_FEATURE_RELAXED_SIMD), products use fused multiply-add.
 
-import { activate, derivative, flush, ld, maskedOut, st } from "./cell-math";
+import { ld, lstmCellBackward, lstmCellForward, maskedOut, st } from "./cell-math";
 
 const SPINS: i32 = 1 << 14; // busy-wait iterations at a barrier before sleeping on the futex
 const WAIT_NS: i64 = 1_000_000; // one sleep at a barrier, in ns; a barrier gives up after BARRIER_LIMIT of them
@@ -174,17 +174,10 @@ function gemmScalar(
 ): void {
   const o4 = j << 2;
   const u4 = units << 2;
-  const i = activate(ld(zRow + o4, vec), rec);
-  const f = activate(ld(zRow + u4 + o4, vec), rec);
-  const g = activate(ld(zRow + 2 * u4 + o4, vec), act);
-  const o = activate(ld(zRow + 3 * u4 + o4, vec), rec);
-  st(gRow + o4, i, vec);
-  st(gRow + u4 + o4, f, vec);
-  st(gRow + 2 * u4 + o4, g, vec);
-  st(gRow + 3 * u4 + o4, o, vec);
-  const c = flush(f32x4.add(f32x4.mul(f, ld(cPrevRow + o4, vec)), f32x4.mul(i, g)));
-  st(cRow + o4, c, vec);
-  st(hRow + o4, flush(f32x4.mul(o, activate(c, act))), vec);
+  lstmCellForward(
+    ld(zRow + o4, vec), ld(zRow + u4 + o4, vec), ld(zRow + 2 * u4 + o4, vec), ld(zRow + 3 * u4 + o4, vec),
+    ld(cPrevRow + o4, vec), gRow, cRow, hRow, o4, u4, act, rec, vec,
+  );
 }
 
 /**
@@ -271,17 +264,7 @@ export function lstmSequenceForward(
     st(dhRow + o4, dh, vec);
     return;
   }
-  const i = ld(gRow + o4, vec);
-  const f = ld(gRow + u4 + o4, vec);
-  const g = ld(gRow + 2 * u4 + o4, vec);
-  const o = ld(gRow + 3 * u4 + o4, vec);
-  const tc = activate(ld(cRow + o4, vec), act);
-  const dc = f32x4.add(dcIn, f32x4.mul(f32x4.mul(dh, o), derivative(tc, act)));
-  st(dzRow + o4, flush(f32x4.mul(f32x4.mul(dc, g), derivative(i, rec))), vec);
-  st(dzRow + u4 + o4, flush(f32x4.mul(f32x4.mul(dc, ld(cPrevRow + o4, vec)), derivative(f, rec))), vec);
-  st(dzRow + 2 * u4 + o4, flush(f32x4.mul(f32x4.mul(dc, i), derivative(g, act))), vec);
-  st(dzRow + 3 * u4 + o4, flush(f32x4.mul(f32x4.mul(dh, tc), derivative(o, rec))), vec);
-  st(dcRow + o4, flush(f32x4.mul(dc, f)), vec);
+  lstmCellBackward(dh, dcIn, gRow, cRow, cPrevRow, dzRow, dcRow, o4, u4, act, rec, vec);
   st(dhRow + o4, zero, vec);
 }
 

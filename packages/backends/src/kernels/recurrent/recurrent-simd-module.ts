@@ -1,4 +1,5 @@
 import { RECURRENT_SIMD_WASM_BASE64 } from "./recurrent-simd-wasm";
+import { decodeBase64 } from "./decode-base64";
 
 /** Exports of the AssemblyScript SIMD module (assembly/recurrent.ts); pointers are byte offsets in the tfjs heap. */
 export interface RecurrentSimdExports {
@@ -68,14 +69,6 @@ export function setRecurrentSimdKernels(on: boolean): boolean {
   return before;
 }
 
-function decodeBase64(text: string): Uint8Array {
-  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (NodeBuffer !== undefined) return NodeBuffer.from(text, "base64");
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 function compileModule(): object | null {
   if (compiled !== undefined) return compiled;

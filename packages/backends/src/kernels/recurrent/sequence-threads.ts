@@ -1,4 +1,5 @@
 import { BackendsError } from "../../backends-error";
+import { decodeBase64 } from "./decode-base64";
 import { SEQUENCE_RELAXED_WASM_BASE64, SEQUENCE_WASM_BASE64 } from "./sequence-wasm";
 
 /**
@@ -67,14 +68,6 @@ interface NodeProcessLike {
 
 const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
-function decodeBase64(text: string): Uint8Array {
-  const NodeBuffer = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (NodeBuffer !== undefined) return NodeBuffer.from(text, "base64");
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
 
 /** The worker's whole program (run with `eval`, so that no separate file has to be found next to the bundle). */
 const WORKER_SOURCE = `
