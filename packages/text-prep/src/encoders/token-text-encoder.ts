@@ -344,7 +344,7 @@ function unpackEncoded({ ids, offsets }: EncodeResult, count: number): Int32Arra
 
 /** Encodes one slice (in whatever thread runs it). @internal */
 export function encodeSlice(task: EncodeTask): TaskOutput {
-  const index = new TokenIndex();
+  const index = new TokenIndex(false); // ids only: no token strings needed here
   index.merge(task.vocabulary);
   const tokenizer = compileTokenizer(task.options);
   const oov = index.size + 1;

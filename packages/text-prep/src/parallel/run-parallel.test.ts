@@ -46,13 +46,15 @@ describe("planWorkers", () => {
 });
 
 describe("packTexts", () => {
-  it("packs texts as UTF-16 code units exactly, lone surrogates included (property)", () => {
-    const unit = fc.constantFrom("a", "é", "ж", "😀", "\ud800", "\udfff", " ", "\u0000");
+  it("packs texts exactly, one-byte ones as Latin-1, lone surrogates included (property)", () => {
+    const unit = fc.constantFrom("a", "é", "ÿ", "ж", "😀", "\ud800", "\udfff", " ", "\u0000");
     fc.assert(
       fc.property(fc.array(fc.string({ unit, maxLength: 12 }), { maxLength: 10 }), fc.nat(10), (texts, from) => {
         const start = Math.min(from, texts.length);
         const { packed, transfer } = packTexts(texts, start, texts.length);
-        expect(transfer).toContain(packed.units.buffer);
+        expect(transfer).toContain(packed.bytes.buffer);
+        const oneByte = texts.slice(start).map((t) => (/[\u0100-\uffff]/.test(t) ? 0 : 1));
+        expect([...packed.wide]).toEqual(oneByte.map((b) => 1 - b));
         const back: string[] = [];
         forEachPackedText(packed, (source, a, b) => back.push(source.slice(a, b)));
         expect(back).toEqual(texts.slice(start));

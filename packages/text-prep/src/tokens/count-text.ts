@@ -78,3 +78,4 @@ export function streamCount(message: StreamCountMessage): TaskOutput | null {
   const result: CountResult = { packed, tokens: state.tokens };
   return { result, transfer: [packed.lengths.buffer as ArrayBuffer, packed.counts.buffer as ArrayBuffer] };
 }
+

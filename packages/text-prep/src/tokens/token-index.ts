@@ -50,8 +50,12 @@ export interface PackedCounts {
  * @internal
  */
 export class TokenIndex {
-  /** Tokens in insertion order (dense id = position). */
+  /**
+   * Tokens in insertion order (dense id = position); empty for an index made
+   * with `keepStrings: false`, which only maps text to ids.
+   */
   readonly tokens: string[] = [];
+  private n = 0;
   private counts = new Float64Array(1024);
   private starts = new Int32Array(1025);
   private chars = new Uint16Array(1 << 14);
@@ -60,8 +64,14 @@ export class TokenIndex {
   private total = 0;
   private readonly scratch = new IdBuffer();
 
+  /**
+   * @param keepStrings - Keep each token as a string in {@link TokenIndex.tokens}
+   *   (needed for `pack`, entries and decoding; not for counting or encoding).
+   */
+  constructor(private readonly keepStrings = true) {}
+
   get size(): number {
-    return this.tokens.length;
+    return this.n;
   }
 
   /** Sum of all counts. */
@@ -102,19 +112,36 @@ export class TokenIndex {
    */
   merge(packed: PackedCounts): void {
     const { joined, lengths, counts } = packed;
+    // Into an empty index, a pack's tokens (distinct) need no lookup.
+    const fresh = this.n === 0;
     let start = 0;
     for (let k = 0; k < lengths.length; k++) {
       const end = start + (lengths[k] as number);
       let hash = FNV_OFFSET;
       for (let i = start; i < end; i++) hash = Math.imul(hash ^ joined.charCodeAt(i), FNV_PRIME);
-      this.addRange(joined, start, end, hash, counts[k] as number);
+      const count = counts[k] as number;
+      if (fresh) {
+        this.total += count;
+        this.insert(this.emptySlot(hash), joined, start, end, hash, count);
+      } else {
+        this.addRange(joined, start, end, hash, count);
+      }
       start = end;
     }
   }
 
+  /** First free slot for `hash` (the token is known to be absent). */
+  private emptySlot(hash: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let slot = spread(hash) & mask;
+    while (slots[2 * slot + 1] !== 0) slot = (slot + 1) & mask;
+    return slot;
+  }
+
   /** The tokens and counts, packed into one string and two typed arrays (cheap to post to a thread). */
   pack(): PackedCounts {
-    const n = this.tokens.length;
+    const n = this.n;
     const lengths = new Int32Array(n);
     for (let id = 0; id < n; id++) lengths[id] = (this.starts[id + 1] as number) - (this.starts[id] as number);
     return { joined: this.tokens.join(""), lengths, counts: this.counts.slice(0, n) };
@@ -270,11 +297,13 @@ export class TokenIndex {
   }
 
   private insert(slot: number, source: string, start: number, end: number, hash: number, count: number): number {
-    const id = this.tokens.length;
+    const id = this.n++;
     const length = end - start;
-    const token = start === 0 && end === source.length ? source : source.slice(start, end);
-    // Flatten: a slice of a long review would otherwise keep the whole review alive.
-    this.tokens.push(token.length > 12 && token !== source ? flatten(token) : token);
+    if (this.keepStrings) {
+      const token = start === 0 && end === source.length ? source : source.slice(start, end);
+      // Flatten: a slice of a long review would otherwise keep the whole review alive.
+      this.tokens.push(token.length > 12 && token !== source ? flatten(token) : token);
+    }
     if (id === this.counts.length) {
       // counts has room for `capacity` tokens, starts for `capacity + 1` boundaries.
       const counts = new Float64Array(id * 2);
