@@ -112,17 +112,23 @@ function workerScript(): { script: string | URL; eval: boolean } {
   return { script: new URL(here.endsWith(".cjs") ? "./text-worker.cjs" : "./text-worker.js", here), eval: false };
 }
 
-/**
- * This process's Node options minus `--input-type`, which a worker inherits
- * but refuses (`node --input-type=module -e ...` would make every worker fail).
- */
+// Node options a worker inherits but must not get: `--input-type` (a worker
+// refuses it: `node --input-type=module -e ...` would make every worker fail)
+// and module loaders and preloads (`tsx`, `ts-node`, APM agents: the worker
+// script is plain JavaScript that needs none, and booting a loader costs a
+// worker some 60 to 150 ms).
+const DROPPED_OPTIONS = new Set(["--input-type", "--import", "--require", "-r", "--loader", "--experimental-loader"]);
+
+/** This process's Node options minus {@link DROPPED_OPTIONS} (and their values). */
 function workerExecArgv(): string[] {
   const out: string[] = [];
   const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === "--input-type") i++;
-    else if (!arg.startsWith("--input-type=")) out.push(arg);
+    const equals = arg.indexOf("=");
+    const name = equals < 0 ? arg : arg.slice(0, equals);
+    if (!DROPPED_OPTIONS.has(name)) out.push(arg);
+    else if (equals < 0) i++; // the value is the next argument
   }
   return out;
 }
