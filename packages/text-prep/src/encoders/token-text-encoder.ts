@@ -75,7 +75,7 @@ export class TokenTextEncoder {
     if (typeof oovToken !== "string") throw new TypeError(`expected oovToken to be a string, got ${typeof oovToken}`);
     this.oovToken = oovToken;
     this.vocabulary = tokens;
-    for (const token of tokens) this.index.add(token);
+    for (const token of tokens) this.index.addNew(token); // distinct: checked by Vocabulary
     const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
     this.tokenizeOptions = Object.freeze({ lowercase, stripHtml, reservedTokens });
   }

@@ -24,8 +24,8 @@ describe("splitSlices", () => {
 
   it("gives the calling thread its weighted share of the characters", () => {
     const texts = Array.from({ length: 1000 }, () => "abcd");
-    // Weight 1.25 against 1: 1.25 / 2.25 of the texts, then the rest.
-    expect(splitSlices(texts, 1, 4000)).toEqual([0, 556, 1000]);
+    // Weight 1.1 against 1: 1.1 / 2.1 of the texts, then the rest.
+    expect(splitSlices(texts, 1, 4000)).toEqual([0, 524, 1000]);
     expect(splitSlices(texts, 2, 4000, 1)).toEqual([0, 334, 667, 1000]);
   });
 });

@@ -3,7 +3,7 @@ import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "
 import { packTexts, planWorkers, runParallel, splitSlices, type ParallelOptions } from "../parallel/run-parallel";
 import { BackgroundCount } from "./background-count";
 import { countSlice, countText, type CountResult, type CountTask } from "./count-text";
-import { Vocabulary, resolveVocabularyOptions, type VocabularyOptions } from "./vocabulary";
+import { Vocabulary, type VocabularyOptions } from "./vocabulary";
 
 /**
  * Counts tokens over a stream of texts or token lists, in first-seen order,
@@ -194,7 +194,9 @@ export class TokenCounter {
    * @throws {RangeError} On bad `minCount` / `maxSize`.
    */
   toVocabulary(options: VocabularyOptions = {}): Vocabulary {
-    resolveVocabularyOptions(options);
-    return Vocabulary.fromCounts(this.entries(), options);
+    const n = this.index.size;
+    const counts = new Array<number>(n);
+    for (let id = 0; id < n; id++) counts[id] = this.index.countOf(id);
+    return Vocabulary.fromTrustedCounts(this.index.tokens.slice(), counts, options);
   }
 }

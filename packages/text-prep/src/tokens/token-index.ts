@@ -158,6 +158,13 @@ export class TokenIndex {
     }
   }
 
+  /** Appends `token`, known not to be here yet (a vocabulary's tokens are distinct); returns its id. */
+  addNew(token: string, count = 1): number {
+    const hash = hashToken(token);
+    this.total += count;
+    return this.insert(this.emptySlot(hash), token, 0, token.length, hash, count);
+  }
+
   /** First free slot for `hash` (the token is known to be absent). */
   private emptySlot(hash: number): number {
     const slots = this.slots;

@@ -68,7 +68,8 @@ export class Vocabulary {
   readonly tokens: readonly string[];
   /** `counts[i]` is how often `tokens[i]` was seen. */
   readonly counts: readonly number[];
-  private readonly positions: Map<string, number>;
+  // Token -> position; built on first use for a vocabulary made by `trusted`.
+  private positionsMap: Map<string, number> | null;
 
   /**
    * @param tokens - Distinct, non-empty tokens in vocabulary order.
@@ -106,7 +107,29 @@ export class Vocabulary {
     }
     this.tokens = Object.freeze([...tokens]);
     this.counts = Object.freeze(resolved);
-    this.positions = positions;
+    this.positionsMap = positions;
+  }
+
+  /**
+   * A vocabulary of tokens known to be distinct, non-empty strings with
+   * integer counts >= 0 (a `TokenCounter`'s): no checks, no copies. @internal
+   */
+  static trusted(tokens: string[], counts: number[]): Vocabulary {
+    const vocabulary = Object.create(Vocabulary.prototype) as Vocabulary;
+    const fields = vocabulary as unknown as { tokens: readonly string[]; counts: readonly number[]; positionsMap: Map<string, number> | null };
+    fields.tokens = Object.freeze(tokens);
+    fields.counts = Object.freeze(counts);
+    fields.positionsMap = null;
+    return vocabulary;
+  }
+
+  private get positions(): Map<string, number> {
+    if (this.positionsMap === null) {
+      const positions = new Map<string, number>();
+      this.tokens.forEach((token, i) => positions.set(token, i));
+      this.positionsMap = positions;
+    }
+    return this.positionsMap;
   }
 
   /**
@@ -124,7 +147,7 @@ export class Vocabulary {
     counts: Iterable<readonly [string, number]> | ReadonlyMap<string, number>,
     options: VocabularyOptions = {},
   ): Vocabulary {
-    const { order, minCount, maxSize } = resolveVocabularyOptions(options);
+    const resolved = resolveVocabularyOptions(options);
     const tokens: string[] = [];
     const values: number[] = [];
     for (const [token, count] of counts) {
@@ -132,21 +155,13 @@ export class Vocabulary {
       values.push(count);
     }
     // Validates tokens and counts (distinct, integers) before selection.
-    const all = new Vocabulary(tokens, values);
-    let kept: number[] = [];
-    for (let i = 0; i < tokens.length; i++) if ((values[i] as number) >= minCount) kept.push(i);
-    const byFrequency = (a: number, b: number): number => (values[b] as number) - (values[a] as number) || a - b;
-    if (kept.length > maxSize) {
-      kept = [...kept].sort(byFrequency).slice(0, maxSize);
-      if (order === "first-seen") kept.sort((a, b) => a - b);
-    } else if (order === "frequency") {
-      kept.sort(byFrequency);
-    }
-    if (kept.length === tokens.length && order === "first-seen") return all;
-    return new Vocabulary(
-      kept.map((i) => tokens[i] as string),
-      kept.map((i) => values[i] as number),
-    );
+    return select(new Vocabulary(tokens, values), tokens, values, resolved, false);
+  }
+
+  /** {@link Vocabulary.fromCounts} for a `TokenCounter`'s counts (distinct tokens, integer counts): no checks. @internal */
+  static fromTrustedCounts(tokens: string[], values: number[], options: VocabularyOptions = {}): Vocabulary {
+    const resolved = resolveVocabularyOptions(options);
+    return select(Vocabulary.trusted(tokens, values), tokens, values, resolved, true);
   }
 
   /** Number of tokens. */
@@ -176,4 +191,22 @@ export class Vocabulary {
     for (const c of this.counts) total += c;
     return total;
   }
+}
+
+/** Applies `minCount`, `maxSize` and `order` to `all` (`tokens` / `values` in first-seen order). */
+function select(all: Vocabulary, tokens: string[], values: number[], options: ResolvedOptions, trusted: boolean): Vocabulary {
+  const { order, minCount, maxSize } = options;
+  let kept: number[] = [];
+  for (let i = 0; i < tokens.length; i++) if ((values[i] as number) >= minCount) kept.push(i);
+  const byFrequency = (a: number, b: number): number => (values[b] as number) - (values[a] as number) || a - b;
+  if (kept.length > maxSize) {
+    kept = [...kept].sort(byFrequency).slice(0, maxSize);
+    if (order === "first-seen") kept.sort((a, b) => a - b);
+  } else if (order === "frequency") {
+    kept.sort(byFrequency);
+  }
+  if (kept.length === tokens.length && order === "first-seen") return all;
+  const keptTokens = kept.map((i) => tokens[i] as string);
+  const keptValues = kept.map((i) => values[i] as number);
+  return trusted ? Vocabulary.trusted(keptTokens, keptValues) : new Vocabulary(keptTokens, keptValues);
 }
