@@ -38,6 +38,9 @@ class TailKeeper extends Transform {
  * @internal
  */
 export function checkEntryPath(name: string, file: string): void {
+  const first = name.charCodeAt(0);
+  // Fast path (every entry of a sane archive): no "..", not absolute, no drive letter.
+  if (!name.includes("..") && first !== 0x2f && first !== 0x5c && name.charCodeAt(1) !== 0x3a) return;
   const segments = name.split(/[\\/]+/);
   if (name.startsWith("/") || name.startsWith("\\") || /^[A-Za-z]:/.test(name) || segments.includes("..")) {
     throw new TextPrepError(

@@ -84,8 +84,9 @@ function toReview(file: string, path: string, place: ReviewPlace, data: Uint8Arr
     const what = file === path ? "" : ` "${path}"`;
     throw new TextPrepError("EMPTY_TEXT", `${file}: expected review text, got an empty review${what}`, { file });
   }
-  const review = { text, split: place.split, id: place.id, rating: place.rating, path };
-  return place.folder === "unsup" ? { ...review, label: null } : { ...review, label: place.folder === "pos" ? 1 : 0 };
+  // One object literal (no spread): 50,000 of these per IMDb read.
+  const label = place.folder === "unsup" ? null : place.folder === "pos" ? 1 : 0;
+  return { text, split: place.split, id: place.id, rating: place.rating, path, label } as ImdbReview | ImdbUnlabeledReview;
 }
 
 function checkOptions(options: ReadImdbOptions): { splits: Set<ImdbSplit>; includeUnsup: boolean } {
