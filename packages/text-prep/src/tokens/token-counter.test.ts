@@ -111,6 +111,32 @@ describe("TokenCounter.countInBackground", () => {
     expect([...counter.entries()]).toEqual([["d", 1]]);
   });
 
+  it("surfaces a worker that throws or dies as WORKER_FAILED, and leaves the counter unchanged", async () => {
+    // Internals, to make the worker fail: a malformed batch, then a worker killed from outside.
+    type Internals = { post(message: unknown): void; worker: { terminate(): Promise<number> } };
+    const counter = new TokenCounter();
+    const throwing = counter.countInBackground();
+    throwing.addText("a b");
+    (throwing as unknown as Internals).post({ kind: "count-batch", texts: null });
+    let error: unknown;
+    try {
+      await throwing.finish();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TextPrepError);
+    expect((error as TextPrepError).code).toBe("WORKER_FAILED");
+    expect((error as TextPrepError).message).toContain("the background count's worker failed");
+    expect((error as TextPrepError).cause).toBeInstanceOf(Error);
+
+    const dying = counter.countInBackground();
+    await (dying as unknown as Internals).worker.terminate();
+    expect(() => dying.addText("c")).toThrow(/the background count's worker exited with code \d+ before it finished/);
+    await expect(dying.finish()).rejects.toMatchObject({ code: "WORKER_FAILED" });
+    expect(counter.distinctCount).toBe(0);
+    expect(liveWorkers()).toBe(0);
+  });
+
   it("checks its arguments", () => {
     const counter = new TokenCounter();
     expect(() => counter.countInBackground({ workers: 2 })).toThrow(new RangeError("expected workers to be 0 or 1, got 2"));
