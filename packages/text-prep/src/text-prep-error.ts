@@ -1,7 +1,8 @@
 /**
  * Machine-readable reason attached to every {@link TextPrepError}.
  *
- * - `INVALID_ARGUMENT`: a path that is neither a file nor a folder, or a folder of the wrong shape.
+ * - `INVALID_ARGUMENT`: a path that is neither a file nor a folder, or a folder of the wrong shape;
+ *   also a `BackgroundCount` used after `finish()` or `cancel()`.
  * - `FILE_NOT_FOUND`: the path does not exist.
  * - `NOT_GZIP`: a `.gz`/`.tgz` file that does not start with the gzip magic bytes, or has a corrupt gzip header.
  * - `NOT_TAR`: the (decompressed) bytes are not a tar archive.
