@@ -24,7 +24,8 @@ const MAX_IN_FLIGHT = 2;
  * two counts are merged in order.
  *
  * The worker does not keep the process alive while this waits for texts, and
- * is stopped by `finish` or `cancel`.
+ * is stopped by `finish` or `cancel`: if reading fails half-way, call
+ * `cancel()` (in a `finally`) so that the worker and the queued texts are freed.
  *
  * @example
  * const counter = new TokenCounter();
