@@ -91,6 +91,8 @@ export class TokenIndex {
   private mask = 2047;
   private total = 0;
   private readonly scratch = new IdBuffer();
+  /** A source string that new tokens may stay slices of (see `merge`). */
+  private keepWhole: string | null = null;
 
   /**
    * @param keepStrings - Keep each token as a string in {@link TokenIndex.tokens}
@@ -142,6 +144,8 @@ export class TokenIndex {
     const { joined, lengths, counts } = packed;
     // Into an empty index, a pack's tokens (distinct) need no lookup.
     const fresh = this.n === 0;
+    // Slices of the pack's string (tokens only, a few MB at most) may keep it alive.
+    this.keepWhole = joined;
     let start = 0;
     for (let k = 0; k < lengths.length; k++) {
       const end = start + (lengths[k] as number);
@@ -156,6 +160,7 @@ export class TokenIndex {
       }
       start = end;
     }
+    this.keepWhole = null;
   }
 
   /** Appends `token`, known not to be here yet (a vocabulary's tokens are distinct); returns its id. */
@@ -416,7 +421,7 @@ export class TokenIndex {
     if (this.keepStrings) {
       const token = start === 0 && end === source.length ? source : source.slice(start, end);
       // Flatten: a slice of a long review would otherwise keep the whole review alive.
-      this.tokens.push(token.length > 12 && token !== source ? flatten(token) : token);
+      this.tokens.push(token.length > 12 && token !== source && source !== this.keepWhole ? flatten(token) : token);
     }
     if (id === this.counts.length) {
       // counts has room for `capacity` tokens, starts for `capacity + 1` boundaries.
