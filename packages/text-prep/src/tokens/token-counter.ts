@@ -45,10 +45,10 @@ export class TokenCounter {
    * exactly what `addText` on each text in turn gives. Resolves once all are
    * counted; the workers are stopped by then.
    *
-   * Worth it for large corpora (on 2 cores, the 65 MB of IMDb reviews count
-   * in about 60 % of the one-thread time, the cost of shipping the texts to
-   * the workers included); small inputs are counted in this thread unless
-   * `workers` says otherwise.
+   * Worth it for large corpora (on 2 idle cores, the 65 MB of IMDb reviews
+   * counted in about 70 % of the one-thread time, 0.32 s against 0.46 s, the
+   * cost of shipping the texts to the worker included); small inputs are
+   * counted in this thread unless `workers` says otherwise.
    *
    * @param texts - The texts, in corpus order.
    * @param options - `workers`: how many worker threads (see {@link ParallelOptions}).
@@ -130,9 +130,9 @@ export class TokenCounter {
    * (or where worker threads are unavailable) the texts are counted in this
    * thread as they come.
    *
-   * Reading and counting then overlap: on the IMDb archive with 2 cores,
-   * reading the archive while counting in the background takes little more
-   * than reading alone.
+   * Reading and counting then overlap: on the IMDb archive with 2 idle cores,
+   * reading while counting in the background, then `finish`, took about
+   * 0.65 s against 0.9 s for reading and counting in one thread.
    *
    * @param options - `workers`: 1 (the default) or 0; more are not used by a streamed count.
    * @throws {RangeError} If `workers` is not 0 or 1.
