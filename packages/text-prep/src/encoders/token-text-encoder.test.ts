@@ -2,9 +2,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { TextPrepError, TokenCounter, TokenTextEncoder, Vocabulary } from "../index";
 import { liveWorkers } from "../parallel/run-parallel";
+
+// Workers are terminated without waiting for them to exit: all must be gone shortly after.
+async function noWorkersLeft(): Promise<void> {
+  await vi.waitFor(() => expect(liveWorkers()).toBe(0), { timeout: 5000, interval: 5 });
+}
 
 let dir: string;
 beforeAll(async () => {
@@ -127,7 +132,7 @@ describe("TokenTextEncoder", () => {
             expect(ids).toBeInstanceOf(Int32Array);
             expect([...ids]).toEqual([...e.encode(texts[j] as string)]);
           });
-          expect(liveWorkers()).toBe(0);
+          await noWorkersLeft();
         }),
         { numRuns: 8 },
       );
@@ -138,7 +143,7 @@ describe("TokenTextEncoder", () => {
       const all = await e.encodeAll(["a b", "", "b c a", "a"], { workers: 1 });
       expect(all.map((ids) => [...ids])).toEqual([[1, 2], [], [2, 3, 1], [1]]);
       expect(all[0]?.buffer).toBe(all[1]?.buffer);
-      expect(liveWorkers()).toBe(0);
+      await noWorkersLeft();
     });
 
     it("checks its arguments before any work starts", async () => {

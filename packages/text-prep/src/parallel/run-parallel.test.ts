@@ -1,8 +1,13 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TextPrepError } from "../text-prep-error";
 import { forEachPackedText, liveWorkers, packTexts, planWorkers, runParallel, splitSlices } from "./run-parallel";
 import { runTask } from "./run-task";
+
+// Workers are terminated without waiting for them to exit: all must be gone shortly after.
+async function noWorkersLeft(): Promise<void> {
+  await vi.waitFor(() => expect(liveWorkers()).toBe(0), { timeout: 5000, interval: 5 });
+}
 
 describe("splitSlices", () => {
   it("cuts contiguous slices covering every text, each non-empty, the first weighted (property)", () => {
@@ -72,7 +77,7 @@ describe("runParallel", () => {
     const { local, remote } = await runParallel([count(["a b", "b"]), count(["c a"])], () => "here", (m) => runTask(m) as never);
     expect(local).toBe("here");
     expect(remote.map((r) => (r as { tokens: number }).tokens)).toEqual([3, 2]);
-    expect(liveWorkers()).toBe(0);
+    await noWorkersLeft();
   });
 
   it("turns an error thrown in a worker into WORKER_FAILED with the cause, and stops the other workers", async () => {
@@ -90,7 +95,7 @@ describe("runParallel", () => {
       'worker 2 of 2 failed: expected a task of kind "count", "encode" or "count-begin/batch/end", got "no such task"',
     );
     expect(((error as TextPrepError).cause as Error).message).toContain("no such task");
-    expect(liveWorkers()).toBe(0);
+    await noWorkersLeft();
   });
 
   it("stops the workers when the calling thread's share throws", async () => {
@@ -104,6 +109,6 @@ describe("runParallel", () => {
         (m) => runTask(m) as never,
       ),
     ).rejects.toThrow("local share failed");
-    expect(liveWorkers()).toBe(0);
+    await noWorkersLeft();
   });
 });

@@ -155,14 +155,14 @@ export function startWorker(): Worker {
  * the same time; returns `local`'s result and the workers' results in order.
  * Workers are started first, then each message is built (`remote[k]()`, which
  * may take a while: the worker boots meanwhile) and posted with its buffers
- * transferred, then `local` runs. Every worker is terminated before this
- * settles, so none keeps the process alive.
+ * transferred, then `local` runs. Every worker is told to stop (see
+ * {@link stopWorker}) as this settles, so none keeps the process alive.
  *
  * If worker threads are not available (the runtime refuses to start one),
  * each message runs in this thread through
  * `inThread`. A worker that throws or exits early rejects the call with a
  * `TextPrepError` of code `WORKER_FAILED` (the worker's error as `cause`),
- * after every worker is stopped.
+ * after every worker is told to stop.
  * @internal
  */
 export async function runParallel<L>(
@@ -178,7 +178,7 @@ export async function runParallel<L>(
   try {
     for (let k = 0; k < remote.length; k++) workers.push(startWorker());
   } catch (error) {
-    await Promise.all(workers.map((w) => w.terminate()));
+    workers.forEach(stopWorker);
     // The runtime would not start a worker at all (e.g. a sandbox without threads).
     if (workers.length === 0 && isUnavailable(error)) return inline();
     throw workerFailure(error, "could not start a worker thread");
@@ -211,7 +211,7 @@ export async function runParallel<L>(
     const mine = local();
     return { local: mine, remote: await Promise.all(results) };
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    workers.forEach(stopWorker);
   }
 }
 
@@ -282,6 +282,17 @@ export function forEachPackedText(packed: PackedTexts, onText: (source: string, 
       start = stop;
     }
   }
+}
+
+/**
+ * Terminates `worker` without waiting for it to exit (that takes some 10 ms,
+ * for nothing: its result is in). Unref'd first, so that it cannot keep the
+ * process alive meanwhile. {@link liveWorkers} counts it until it has exited.
+ * @internal
+ */
+export function stopWorker(worker: Worker): void {
+  worker.unref();
+  worker.terminate().catch(() => {});
 }
 
 /** Whether `new Worker` failed because this runtime cannot run worker threads at all. @internal */

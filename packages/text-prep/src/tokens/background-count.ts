@@ -1,6 +1,6 @@
 import type { Worker } from "node:worker_threads";
 import { TextPrepError } from "../text-prep-error";
-import { isUnavailable, packTexts, startWorker, workerFailure } from "../parallel/run-parallel";
+import { isUnavailable, packTexts, startWorker, stopWorker, workerFailure } from "../parallel/run-parallel";
 import { countText, type CountResult, type StreamCountMessage } from "./count-text";
 import { TokenIndex, type PackedCounts } from "./token-index";
 import type { CompiledTokenizer, TokenizeOptions } from "./tokenize";
@@ -149,7 +149,7 @@ export class BackgroundCount {
       return prefix.tokens + this.localTokens;
     } finally {
       this.state = "done";
-      await worker.terminate();
+      stopWorker(worker);
     }
   }
 
