@@ -22,8 +22,13 @@ const body = `
 `;
 
 describe.skipIf(!built)("built package (dist)", () => {
+  const esm = `import { TokenCounter, TokenTextEncoder } from ${JSON.stringify(resolve(dist, "index.js"))};\n${body}`;
+  // A preload the workers must not inherit (like tsx's) beside a V8 option they
+  // must not be given explicitly (Node refuses it in a worker's execArgv).
+  const preload = resolve(__dirname, "../__fixtures__/empty-preload.cjs");
   const cases: [string, string[]][] = [
-    ["ESM", ["--input-type=module", "-e", `import { TokenCounter, TokenTextEncoder } from ${JSON.stringify(resolve(dist, "index.js"))};\n${body}`]],
+    ["ESM", ["--input-type=module", "-e", esm]],
+    ["ESM with a preload and a V8 option", ["--require", preload, "--max-old-space-size=512", "--input-type=module", "-e", esm]],
     [
       "CJS",
       ["-e", `const { TokenCounter, TokenTextEncoder } = require(${JSON.stringify(resolve(dist, "index.cjs"))});\n(async () => {${body}})();`],

@@ -120,8 +120,14 @@ function workerScript(): { script: string | URL; eval: boolean } {
 // worker some 60 to 150 ms).
 const DROPPED_OPTIONS = new Set(["--input-type", "--import", "--require", "-r", "--loader", "--experimental-loader"]);
 
-/** This process's Node options minus {@link DROPPED_OPTIONS} (and their values). */
-function workerExecArgv(): string[] {
+/**
+ * This process's Node options minus {@link DROPPED_OPTIONS} (and their
+ * values), or undefined when there is none to drop: the worker then inherits
+ * them as they are. (An explicit list is checked by Node, which refuses V8
+ * and process-wide options such as `--max-old-space-size` or `--trace-gc`
+ * there; see {@link startWorker}.)
+ */
+function workerExecArgv(): string[] | undefined {
   const out: string[] = [];
   const args = process.execArgv;
   for (let i = 0; i < args.length; i++) {
@@ -131,7 +137,17 @@ function workerExecArgv(): string[] {
     if (!DROPPED_OPTIONS.has(name)) out.push(arg);
     else if (equals < 0) i++; // the value is the next argument
   }
-  return out;
+  return out.length === args.length ? undefined : out;
+}
+
+/**
+ * The options Node names in an `ERR_WORKER_INVALID_EXEC_ARGV` message
+ * ("Initiated Worker with invalid execArgv flags: --a, --b"), or null.
+ */
+function refusedOptions(error: unknown): Set<string> | null {
+  if ((error as NodeJS.ErrnoException | null)?.code !== "ERR_WORKER_INVALID_EXEC_ARGV") return null;
+  const list = /flags?: (.*)$/.exec((error as Error).message)?.[1];
+  return new Set((list ?? "").split(/,\s*/).filter(Boolean));
 }
 
 /**
@@ -142,7 +158,17 @@ function workerExecArgv(): string[] {
  */
 export function startWorker(): Worker {
   const { script, eval: isEval } = workerScript();
-  const worker = new Worker(script, { eval: isEval, execArgv: workerExecArgv() });
+  let execArgv = workerExecArgv();
+  let worker: Worker;
+  try {
+    worker = new Worker(script, execArgv === undefined ? { eval: isEval } : { eval: isEval, execArgv });
+  } catch (error) {
+    const refused = refusedOptions(error);
+    if (refused === null || execArgv === undefined) throw error;
+    // V8 and process-wide options already apply to the whole process: leave them out.
+    execArgv = execArgv.filter((arg) => !refused.has(arg) && !refused.has(arg.split("=")[0] as string));
+    worker = new Worker(script, { eval: isEval, execArgv });
+  }
   live++;
   worker.once("exit", () => {
     live--;

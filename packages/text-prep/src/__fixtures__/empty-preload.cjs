@@ -1,0 +1,1 @@
+// A --require preload for the built-package test: the worker threads must start without it.
