@@ -4,6 +4,7 @@ import { initBackend } from "@recurrent/backends";
 import {
   buildCharLanguageModel,
   evaluateLanguageModel,
+  fusedAdam,
   generateText,
   trainModel,
   type LayerImplementation,
@@ -11,7 +12,6 @@ import {
 } from "@recurrent/models";
 import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { CharEncoder, charChunkBatches, charChunks, type CharChunks } from "@recurrent/text-prep";
-import * as tf from "@tensorflow/tfjs";
 import { formatSeconds, integerOption as int, positiveOption as positive, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
@@ -122,7 +122,7 @@ async function train(flags: TrainFlags): Promise<void> {
       train: (epoch) => batchesOf(trainChunks, config.batchSize, config.seed + epoch),
       validation: () => batchesOf(heldOutChunks, config.batchSize, undefined),
       epochs: config.epochs,
-      optimizer: tf.train.adam(config.learningRate),
+      optimizer: fusedAdam(config.learningRate),
       ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
       ...(flags.patience === undefined ? {} : { earlyStopping: { monitor: "val_loss" as const, patience: flags.patience } }),
       checkpoint: new FileCheckpointStore(join(runDir, "checkpoint.bin")),

@@ -6,6 +6,7 @@ import { initBackend, type BackendReport } from "@recurrent/backends";
 import {
   buildSentimentModel,
   evaluateSentimentModel,
+  fusedAdam,
   predictProbabilities,
   trainModel,
   type BinaryClassificationMetrics,
@@ -15,7 +16,6 @@ import {
 } from "@recurrent/models";
 import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { keepLast, TokenTextEncoder } from "@recurrent/text-prep";
-import * as tf from "@tensorflow/tfjs";
 import cliProgress from "cli-progress";
 import { findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
@@ -198,7 +198,7 @@ async function train(flags: TrainFlags): Promise<void> {
       train: (epoch) => toTrainingBatches(makeBatches(trainSet, batching, wanted.seed + epoch)),
       validation: () => toTrainingBatches(makeBatches(validationSet, batching, undefined)),
       epochs: wanted.epochs,
-      optimizer: tf.train.adam(wanted.learningRate),
+      optimizer: fusedAdam(wanted.learningRate),
       ...(wanted.clipNorm === null ? {} : { clipNorm: wanted.clipNorm }),
       earlyStopping: { monitor: "val_loss", patience: wanted.patience, restoreBestWeights: true },
       checkpoint: new FileCheckpointStore(join(runDir, "checkpoint.bin")),

@@ -326,3 +326,46 @@ export function simpleBackward(
     for (; j < U; j++) simpleBackwardAt(hPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dzPtr + sRow, dhCarryPrevPtr + sRow, j, act, valid, false);
   }
 }
+
+// ---- Adam ----
+
+/**
+ * One Adam update of n values (see adamUpdateSpec), in tf.train.adam's order of operations:
+ * m' = m·β1 + g·(1 − β1), v' = v·β2 + g²·(1 − β2), x' = (m'/c1) / (√(v'/c2) + ε) · (−lr) + x, where c1, c2 are
+ * 1 − β1ᵗ and 1 − β2ᵗ.
+ */
+export function adamUpdate(
+  xPtr: usize, gPtr: usize, mPtr: usize, vPtr: usize, xOutPtr: usize, mOutPtr: usize, vOutPtr: usize, n: i32,
+  lr: f32, beta1: f32, beta2: f32, epsilon: f32, c1: f32, c2: f32,
+): void {
+  const N = <usize>n;
+  const vecEnd = N & ~(<usize>3);
+  const b1 = f32x4.splat(beta1);
+  const b2 = f32x4.splat(beta2);
+  const ob1 = f32x4.splat(1 - beta1);
+  const ob2 = f32x4.splat(1 - beta2);
+  const vc1 = f32x4.splat(c1);
+  const vc2 = f32x4.splat(c2);
+  const eps = f32x4.splat(epsilon);
+  const step = f32x4.splat(-lr);
+  let i: usize = 0;
+  for (; i < vecEnd; i += 4) {
+    const o = i << 2;
+    const g = v128.load(gPtr + o);
+    const m = f32x4.add(f32x4.mul(v128.load(mPtr + o), b1), f32x4.mul(g, ob1));
+    const v = f32x4.add(f32x4.mul(v128.load(vPtr + o), b2), f32x4.mul(f32x4.mul(g, g), ob2));
+    v128.store(mOutPtr + o, m);
+    v128.store(vOutPtr + o, v);
+    const update = f32x4.div(f32x4.div(m, vc1), f32x4.add(f32x4.sqrt(f32x4.div(v, vc2)), eps));
+    v128.store(xOutPtr + o, f32x4.add(f32x4.mul(update, step), v128.load(xPtr + o)));
+  }
+  for (; i < N; i++) {
+    const o = i << 2;
+    const g = load<f32>(gPtr + o);
+    const m = load<f32>(mPtr + o) * beta1 + g * (1 - beta1);
+    const v = load<f32>(vPtr + o) * beta2 + g * g * (1 - beta2);
+    store<f32>(mOutPtr + o, m);
+    store<f32>(vOutPtr + o, v);
+    store<f32>(xOutPtr + o, (m / c1 / (Mathf.sqrt(v / c2) + epsilon)) * -lr + load<f32>(xPtr + o));
+  }
+}

@@ -44,3 +44,4 @@ export type { RecurrentActivation } from "./kernels/recurrent/recurrent-activati
 export type { FusedKernelBackend } from "./kernels/recurrent/fused-kernel";
 export { setRecurrentSimdKernels } from "./kernels/recurrent/recurrent-simd-module";
 export { registerTransposeFreeMatMul } from "./kernels/recurrent/transpose-free-mat-mul";
+export { ADAM_UPDATE } from "./kernels/adam-update";

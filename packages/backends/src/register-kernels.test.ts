@@ -15,6 +15,8 @@ const EXPECTED = [
   "GatherV2@wasm",
   ...["cpu", "wasm"].flatMap((backend) => RECURRENT_KERNEL_NAMES.map((n) => `${n}@${backend}`)),
   "BatchMatMul@wasm",
+  "FusedAdamUpdate@cpu",
+  "FusedAdamUpdate@wasm",
 ];
 
 describe("registerKernels", () => {
@@ -83,7 +85,7 @@ describe("registerKernels", () => {
       "BatchMatMul@wasm",
     ]);
     expect(() => registerKernels(["fast" as KernelGroup])).toThrow(
-      'expected kernel groups among embedding-gradient, embedding-lookup, recurrent, transpose-free-matmul, got "fast"',
+      'expected kernel groups among embedding-gradient, embedding-lookup, recurrent, transpose-free-matmul, adam, got "fast"',
     );
     unregisterKernels();
   });

@@ -2,6 +2,7 @@ import type { KernelConfig } from "@tensorflow/tfjs";
 import { ourKernel, registerOurKernel, restoreStockKernel, stockOf } from "./kernel-registry";
 import { RECURRENT_KERNEL_CONFIGS } from "./kernels/recurrent/recurrent-kernel-configs";
 import { transposeFreeMatMulConfig } from "./kernels/recurrent/transpose-free-mat-mul";
+import { adamUpdateConfigs } from "./kernels/adam-update";
 import { gatherRowsConfig } from "./kernels/gather-rows";
 import { unsortedSegmentSumConfigs } from "./kernels/unsorted-segment-sum";
 
@@ -21,12 +22,13 @@ export interface RegisteredKernel {
  * - `"embedding-gradient"`: `UnsortedSegmentSum` on `wasm` and `cpu` (what an Embedding layer's gradient needs);
  * - `"embedding-lookup"`: the wasm `GatherV2` that copies one row per id (the Embedding layer's forward pass);
  * - `"recurrent"`: the fused recurrent kernels of the fast layers in `@recurrent/models`;
- * - `"transpose-free-matmul"`: the wasm `BatchMatMul` that runs transposed products at the plain product's speed.
+ * - `"transpose-free-matmul"`: the wasm `BatchMatMul` that runs transposed products at the plain product's speed;
+ * - `"adam"`: `FusedAdamUpdate` on `wasm` and `cpu`, one pass per variable for the fused Adam of `@recurrent/models`.
  */
-export type KernelGroup = "embedding-gradient" | "embedding-lookup" | "recurrent" | "transpose-free-matmul";
+export type KernelGroup = "embedding-gradient" | "embedding-lookup" | "recurrent" | "transpose-free-matmul" | "adam";
 
 /** All groups, in registration order. */
-export const KERNEL_GROUPS: readonly KernelGroup[] = ["embedding-gradient", "embedding-lookup", "recurrent", "transpose-free-matmul"];
+export const KERNEL_GROUPS: readonly KernelGroup[] = ["embedding-gradient", "embedding-lookup", "recurrent", "transpose-free-matmul", "adam"];
 
 interface KernelEntry {
   kernelName: string;
@@ -42,6 +44,7 @@ const ENTRIES: Readonly<Record<KernelGroup, readonly KernelEntry[]>> = {
   "embedding-lookup": [{ kernelName: "GatherV2", backendName: "wasm", make: gatherRowsConfig }],
   recurrent: RECURRENT_KERNEL_CONFIGS.map(asIs),
   "transpose-free-matmul": [{ kernelName: "BatchMatMul", backendName: "wasm", make: transposeFreeMatMulConfig }],
+  adam: adamUpdateConfigs.map(asIs),
 };
 
 const ALL_ENTRIES: readonly KernelEntry[] = KERNEL_GROUPS.flatMap((group) => ENTRIES[group]);
@@ -60,7 +63,9 @@ const ALL_ENTRIES: readonly KernelEntry[] = KERNEL_GROUPS.flatMap((group) => ENT
  * - on `wasm`, a `BatchMatMul` that runs transposed products (every matMul gradient) as an explicit transpose
  *   plus the plain product, about 10× faster than the stock kernel's transposed forms. It is installed once the
  *   wasm backend's own kernels are loaded: calling this again after importing `@tensorflow/tfjs-backend-wasm`
- *   adds it.
+ *   adds it;
+ * - `FusedAdamUpdate` on `cpu` and `wasm`: one Adam update of a variable in one pass (used by `fusedAdam` of
+ *   `@recurrent/models`; `tf.train.adam` is unaffected).
  *
  * Registration is by backend name, so it works before or after the backend is initialised and does not load
  * `@tensorflow/tfjs-backend-wasm`. Idempotent: calling it again (or from a second copy of this package) changes

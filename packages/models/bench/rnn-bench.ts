@@ -4,15 +4,17 @@
  * Each measurement runs in its own child process, one after another. Prints a table, then `RESULT {json}`.
  *
  * Options: --model sentiment|char (repeatable), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
- * --backend wasm|cpu (repeatable), --mode train|predict (repeatable), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
+ * --backend wasm|cpu (repeatable), --mode train|predict (repeatable), --stock-optimizer (fast rows train with
+ * tf.train.adam instead of the package's fusedAdam), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
  * after this many seconds, default 40), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
  * which take minutes), --quick (first T of each model, 2 steps, 15 s budget, --skip-slow), --no-predict (skip
  * the inference rows), --python <path> (default: python3, else /usr/bin/python3, whichever can import torch),
  * --openblas-core <name> (OPENBLAS_CORETYPE for torch, default SkylakeX).
  *
  * The fast rows register all of @recurrent/backends' kernels (on wasm this includes the transpose-free BatchMatMul
- * for the whole model), allow relaxed SIMD (fused multiply-add) and wait for the worker threads; the stock rows run tfjs as installed plus only the UnsortedSegmentSum kernel that the
- * Embedding gradient needs on wasm.
+ * and the row-copy GatherV2 for the whole model), allow relaxed SIMD (fused multiply-add), wait for the worker
+ * threads and train with fusedAdam; the stock rows run tfjs as installed plus only the UnsortedSegmentSum kernel that
+ * the Embedding gradient needs on wasm, with tf.train.adam.
  */
 import type * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
@@ -26,6 +28,7 @@ type Impl = "stock" | "fast" | "torch";
 type Mode = "train" | "predict";
 
 interface RowSpec {
+  stockOptimizer: boolean;
   model: BenchModelName;
   T: number;
   impl: Impl;
@@ -61,6 +64,7 @@ async function worker(spec: RowSpec): Promise<void> {
   const tf = await import("@tensorflow/tfjs");
   const { initBackend } = await import("@recurrent/backends");
   const { buildBenchModel, benchBatch, benchLoss } = await import("./bench-models");
+  const { fusedAdam } = await import("../src/training/fused-adam");
   // Stock rows get only the Embedding gradient (wasm has none), as in the issue's table; fast rows get every kernel.
   // Fast rows: fused multiply-add in the sequence kernels (on Node 20 behind a V8 flag, which "on" sets); initBackend
   // waits for their worker threads, so the first step already has them.
@@ -74,7 +78,9 @@ async function worker(spec: RowSpec): Promise<void> {
   const relaxedSimd = report.recurrent?.relaxedSimd ?? false;
   tf.enableProdMode();
   const model = buildBenchModel(spec.model, spec.T, spec.impl as "stock" | "fast");
-  const optimizer = tf.train.adam(1e-3);
+  // Stock rows: tf.train.adam. Fast rows: the package's fusedAdam (same arithmetic, one kernel per variable), unless
+  // --stock-optimizer asks for tf.train.adam there too (to time the layers alone).
+  const optimizer = spec.impl === "fast" && !spec.stockOptimizer ? fusedAdam(1e-3) : tf.train.adam(1e-3);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const { x, y } = benchBatch(spec.model, spec.T, 42);
   const step = (): void => {
@@ -146,7 +152,10 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string): Row
     } else {
       const parsed = JSON.parse(line) as { ms: number; steps: number; threads: number; relaxedSimd: boolean };
       ms = parsed.ms;
-      if (spec.impl === "fast") note = `${parsed.threads} thread${parsed.threads > 1 ? "s" : ""}${parsed.relaxedSimd ? ", FMA" : ""}`;
+      if (spec.impl === "fast") {
+        const optimizer = spec.mode === "train" ? (spec.stockOptimizer ? ", tf.train.adam" : ", fusedAdam") : "";
+        note = `${parsed.threads} thread${parsed.threads > 1 ? "s" : ""}${parsed.relaxedSimd ? ", FMA" : ""}${optimizer}`;
+      }
       steps = parsed.steps;
     }
   }
@@ -182,6 +191,7 @@ async function main(): Promise<void> {
       "skip-slow": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       "no-predict": { type: "boolean", default: false },
+      "stock-optimizer": { type: "boolean", default: false },
       mode: { type: "string", multiple: true },
       python: { type: "string" },
       "openblas-core": { type: "string", default: "SkylakeX" },
@@ -218,7 +228,7 @@ async function main(): Promise<void> {
             const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
             if (skipSlow && slow) continue;
             if (mode === "predict" && backend === "cpu" && impl === "stock" && model === "char") continue;
-            specs.push({ model, T, impl, backend, mode, steps, budgetSeconds });
+            specs.push({ model, T, impl, backend, mode, steps, budgetSeconds, stockOptimizer: values["stock-optimizer"] });
           }
         }
       }

@@ -24,6 +24,7 @@ export type { BatchIterable, LanguageModelEvaluation } from "./evaluation/evalua
 export { decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore } from "./training/training-checkpoint";
 export type { CheckpointStore, EpochRecord, NamedArray, TrainingCheckpoint } from "./training/training-checkpoint";
 export { trainModel } from "./training/train-model";
+export { fusedAdam, FusedAdamOptimizer } from "./training/fused-adam";
 export type { EarlyStoppingOptions, TrainModelOptions, TrainingProgress, TrainingResult } from "./training/train-model";
 export { sampleFromLogits } from "./generation/sample-from-logits";
 export type { SamplingOptions } from "./generation/sample-from-logits";

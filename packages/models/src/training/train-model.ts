@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { fusedAdam } from "./fused-adam";
 import { evaluateLanguageModel, evaluateSentimentModel } from "../evaluation/evaluate-model";
 import { batchTensors, taskCorrect, taskLoss } from "./losses";
 import { ModelsError } from "../models-error";
@@ -76,7 +77,7 @@ export interface TrainModelOptions {
   epochs?: number;
   /**
    * The optimizer (its state is checkpointed through `getWeights`/`setWeights`).
-   * @default tf.train.adam(1e-3)
+   * @default fusedAdam(1e-3) (`tf.train.adam` with one kernel per variable update)
    */
   optimizer?: tf.Optimizer;
   /**
@@ -162,7 +163,7 @@ export async function trainModel(model: tf.LayersModel, options: TrainModelOptio
   const epochs = options.epochs ?? 10;
   const maxSteps = options.maxSteps ?? Number.POSITIVE_INFINITY;
   validateOptions(options, epochs, maxSteps);
-  const optimizer = options.optimizer ?? tf.train.adam(1e-3);
+  const optimizer = options.optimizer ?? fusedAdam(1e-3);
   const early = options.earlyStopping;
   const monitor = early?.monitor ?? "val_loss";
   const patience = early?.patience ?? 2;

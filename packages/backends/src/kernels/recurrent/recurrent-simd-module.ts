@@ -34,6 +34,10 @@ export interface RecurrentSimdExports {
     xw: number, hu: number, hPrev: number, mask: number, h: number,
     batch: number, time: number, units: number, t: number, act: number,
   ): void;
+  adamUpdate(
+    x: number, g: number, m: number, v: number, xOut: number, mOut: number, vOut: number, n: number,
+    lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number,
+  ): void;
   simpleBackward(
     h: number, dhRec: number, dhCarry: number, dOut: number, mask: number, dz: number, dhCarryPrev: number,
     batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number,
