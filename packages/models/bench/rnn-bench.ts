@@ -6,7 +6,8 @@
  * Options: --model sentiment|char (repeatable), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
  * --backend wasm|cpu (repeatable), --mode train|predict (repeatable), --stock-optimizer (fast rows train with
  * tf.train.adam instead of the package's fusedAdam), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
- * after this many seconds, default 40), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
+ * after this many seconds, default 40), --warmup <s> (warm-up steps for this long first, at least 1 and at most 25,
+ * default 3), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
  * which take minutes), --quick (first T of each model, 2 steps, 15 s budget, --skip-slow), --no-predict (skip
  * the inference rows), --python <path> (default: python3, else /usr/bin/python3, whichever can import torch),
  * --openblas-core <name> (OPENBLAS_CORETYPE for torch, default SkylakeX).
@@ -36,6 +37,7 @@ interface RowSpec {
   mode: Mode;
   steps: number;
   budgetSeconds: number;
+  warmupSeconds: number;
 }
 
 interface RowResult {
@@ -94,10 +96,18 @@ async function worker(spec: RowSpec): Promise<void> {
       out.dispose();
     }
   };
+  // Warm-up: kernel set-up, weight upload, XNNPACK operator creation, then JIT and WebAssembly tier-up (V8 runs new
+  // WebAssembly code in its baseline compiler first): at least one step, more until warmupSeconds have passed (at
+  // most 25). The budget counts from the end of the warm-up.
+  const warmStart = performance.now();
+  let warmupSteps = 0;
+  do {
+    step();
+    warmupSteps++;
+  } while ((performance.now() - warmStart) / 1000 < spec.warmupSeconds && warmupSteps < 25);
+  const warmupMs = (performance.now() - warmStart) / warmupSteps;
   const times: number[] = [];
   const started = performance.now();
-  step(); // warm-up: kernel set-up, weight upload, XNNPACK operator creation
-  const warmupMs = performance.now() - started;
   while (times.length < spec.steps) {
     const t0 = performance.now();
     step();
@@ -105,7 +115,7 @@ async function worker(spec: RowSpec): Promise<void> {
     if ((performance.now() - started) / 1000 > spec.budgetSeconds) break;
   }
   const ms = times.length > 0 ? median(times) : warmupMs;
-  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupMs, numTensors: tf.memory().numTensors, threads, relaxedSimd })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupSteps, warmupMs, numTensors: tf.memory().numTensors, threads, relaxedSimd })}\n`);
 }
 
 /** The first of the candidate interpreters that can `import torch`, or null. */
@@ -119,7 +129,10 @@ function findTorchPython(candidates: readonly string[]): string | null {
 
 function runTorch(spec: RowSpec, python: string | null, openblasCore: string): { ms: number | null; steps: number; note: string } {
   if (python === null) return { ms: null, steps: 0, note: "torch skipped: `import torch` fails (apt-get install python3-torch)" };
-  const args = [join(here, "torch_reference.py"), "--model", spec.model, "--T", String(spec.T), "--steps", String(spec.steps), "--budget", String(spec.budgetSeconds), "--mode", spec.mode];
+  const args = [
+    join(here, "torch_reference.py"), "--model", spec.model, "--T", String(spec.T), "--steps", String(spec.steps),
+    "--budget", String(spec.budgetSeconds), "--warmup", String(spec.warmupSeconds), "--mode", spec.mode,
+  ];
   // Debian's OpenBLAS 0.3.21 does not recognise this CPU by itself; the issue's reference figures use SkylakeX.
   const env = { ...process.env, OPENBLAS_CORETYPE: openblasCore };
   const r = spawnSync(python, args, { encoding: "utf8", env, maxBuffer: 1 << 24 });
@@ -188,6 +201,7 @@ async function main(): Promise<void> {
       backend: { type: "string", multiple: true },
       steps: { type: "string" },
       budget: { type: "string" },
+      warmup: { type: "string" },
       "skip-slow": { type: "boolean", default: false },
       quick: { type: "boolean", default: false },
       "no-predict": { type: "boolean", default: false },
@@ -211,6 +225,8 @@ async function main(): Promise<void> {
   const skipSlow = values["skip-slow"] || quick;
   const steps = Number(values.steps ?? (quick ? 2 : 5));
   const budgetSeconds = Number(values.budget ?? (quick ? 15 : 40));
+  const warmupSeconds = Number(values.warmup ?? (quick ? 1 : 3));
+  if (!(warmupSeconds >= 0)) throw new RangeError(`expected --warmup >= 0 seconds, got ${values.warmup}`);
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`expected --steps >= 1, got ${values.steps}`);
 
   const specs: RowSpec[] = [];
@@ -228,7 +244,7 @@ async function main(): Promise<void> {
             const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
             if (skipSlow && slow) continue;
             if (mode === "predict" && backend === "cpu" && impl === "stock" && model === "char") continue;
-            specs.push({ model, T, impl, backend, mode, steps, budgetSeconds, stockOptimizer: values["stock-optimizer"] });
+            specs.push({ model, T, impl, backend, mode, steps, budgetSeconds, warmupSeconds, stockOptimizer: values["stock-optimizer"] });
           }
         }
       }
@@ -239,7 +255,9 @@ async function main(): Promise<void> {
     ? findTorchPython(values.python !== undefined ? [values.python] : ["python3", "/usr/bin/python3"])
     : null;
   const rows: RowResult[] = [];
-  console.log(`recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after 1 warm-up step`);
+  console.log(
+    `recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
+  );
   console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  note");
   for (const spec of specs) {
     const row = runRow(spec, python, values["openblas-core"]);

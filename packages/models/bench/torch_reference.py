@@ -114,6 +114,7 @@ def main() -> None:
     parser.add_argument("--T", type=int, required=True)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--budget", type=float, default=40.0)
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up steps (at least one)")
     parser.add_argument("--mode", choices=["train", "predict"], default="train")
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
@@ -142,8 +143,15 @@ def main() -> None:
             with torch.no_grad():
                 model(x).sum().item()
 
+    # warm-up: at least one step, then more until args.warmup seconds have passed (at most 25 steps), as the
+    # JavaScript rows do (their JIT and WebAssembly tier-up take several steps)
     started = time.perf_counter()
-    step()  # warm-up
+    step()
+    warm = 1
+    while time.perf_counter() - started < args.warmup and warm < 25:
+        step()
+        warm += 1
+    started = time.perf_counter()
     times = []
     while len(times) < args.steps:
         t0 = time.perf_counter()
