@@ -50,6 +50,8 @@ interface RowResult {
   tokensPerSecond: number | null;
   gflops: number | null;
   stepsMeasured: number;
+  /** Peak resident memory of the row's process, MB (null for PyTorch). */
+  peakRssMB: number | null;
   note?: string;
 }
 
@@ -115,7 +117,8 @@ async function worker(spec: RowSpec): Promise<void> {
     if ((performance.now() - started) / 1000 > spec.budgetSeconds) break;
   }
   const ms = times.length > 0 ? median(times) : warmupMs;
-  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupSteps, warmupMs, numTensors: tf.memory().numTensors, threads, relaxedSimd })}\n`);
+  const peakRssMB = process.resourceUsage().maxRSS / 1024; // the whole child process: model, optimizer, activations
+  process.stdout.write(`${JSON.stringify({ ms, steps: times.length, warmupSteps, warmupMs, peakRssMB, numTensors: tf.memory().numTensors, threads, relaxedSimd })}\n`);
 }
 
 /** The first of the candidate interpreters that can `import torch`, or null. */
@@ -152,6 +155,7 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string): Row
   let ms: number | null = null;
   let steps = 0;
   let note: string | undefined;
+  let peakRssMB: number | null = null;
   if (spec.impl === "torch") {
     ({ ms, steps, note } = runTorch(spec, python, openblasCore));
   } else {
@@ -163,8 +167,9 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string): Row
     if (r.status !== 0 || line === undefined) {
       note = `failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`;
     } else {
-      const parsed = JSON.parse(line) as { ms: number; steps: number; threads: number; relaxedSimd: boolean };
+      const parsed = JSON.parse(line) as { ms: number; steps: number; threads: number; relaxedSimd: boolean; peakRssMB: number };
       ms = parsed.ms;
+      peakRssMB = parsed.peakRssMB;
       if (spec.impl === "fast") {
         const optimizer = spec.mode === "train" ? (spec.stockOptimizer ? ", tf.train.adam" : ", fusedAdam") : "";
         note = `${parsed.threads} thread${parsed.threads > 1 ? "s" : ""}${parsed.relaxedSimd ? ", FMA" : ""}${optimizer}`;
@@ -182,6 +187,7 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string): Row
     tokensPerSecond: ms === null ? null : tokens / (ms / 1000),
     gflops: ms === null ? null : flops / (ms / 1000) / 1e9,
     stepsMeasured: steps,
+    peakRssMB,
   };
   if (note !== undefined) row.note = note;
   return row;
@@ -258,14 +264,14 @@ async function main(): Promise<void> {
   console.log(
     `recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
   );
-  console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  note");
+  console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  peak RSS MB  note");
   for (const spec of specs) {
     const row = runRow(spec, python, values["openblas-core"]);
     rows.push(row);
     const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
     const ratio = torch?.msPerStep != null && row.msPerStep !== null ? row.msPerStep / torch.msPerStep : null;
     console.log(
-      `${row.model.padEnd(10)} ${String(row.T).padEnd(4)} ${row.mode.padEnd(8)} ${row.impl.padEnd(6)} ${row.backend.padEnd(8)} ${fmt(row.msPerStep).padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(10)} ${fmt(row.gflops, 2).padStart(9)} ${fmt(ratio, 2).padStart(12)}  ${row.note ?? ""}`,
+      `${row.model.padEnd(10)} ${String(row.T).padEnd(4)} ${row.mode.padEnd(8)} ${row.impl.padEnd(6)} ${row.backend.padEnd(8)} ${fmt(row.msPerStep).padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(10)} ${fmt(row.gflops, 2).padStart(9)} ${fmt(ratio, 2).padStart(12)}  ${fmt(row.peakRssMB, 0).padStart(11)}  ${row.note ?? ""}`,
     );
   }
   // Ratios to torch and stock, once every row is in.
