@@ -4,7 +4,7 @@ import { expectClose } from "../../expect-close";
 import { TEST_BACKENDS, useBackend } from "../../test-backends";
 import { BIDIRECTIONAL_LSTM_SEQUENCE, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
 import { registerRecurrentKernels } from "./register-recurrent-kernels";
-import { recurrentThreadsReady, setRecurrentThreads } from "./sequence-threads";
+import { recurrentThreadsReady, setRecurrentThreads, setRelaxedSimd } from "./sequence-threads";
 
 // The whole-sequence kernels against an LSTM written with plain tf ops (forward values, and tfjs autodiff for the
 // backward kernel), with the threads splitting the units and without. Shapes exercise the 4 × 8 register tiles,
@@ -99,176 +99,184 @@ function inputsFor(c: Case, seed: number) {
 const label = (c: Case) =>
   `B${c.batch} T${c.time} D${c.inputDim} U${c.units}${c.bias ? "" : " no bias"}${c.goBackwards ? " goBackwards" : ""}${c.masked ? " masked" : ""} ${c.act}/${c.rec}`;
 
-for (const backend of TEST_BACKENDS) {
-  for (const threads of [1, 2]) {
-    describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD} (${backend}, ${threads} thread${threads > 1 ? "s" : ""})`, () => {
-      let before: number | null = null;
-      let running = 0;
-      beforeAll(async () => {
-        await useBackend(backend);
-        registerRecurrentKernels();
-        before = setRecurrentThreads(threads);
-        running = await recurrentThreadsReady();
-      });
-      afterAll(() => {
-        setRecurrentThreads(before);
-      });
+// Relaxed SIMD ("on": fused multiply-add, turning on V8's flag on Node 20) once, for 2 threads on wasm.
+const RUNS = [
+  ...TEST_BACKENDS.flatMap((backend) => [1, 2].map((threads) => ({ backend, threads, relaxed: "off" as const }))),
+  { backend: "wasm" as const, threads: 2, relaxed: "on" as const },
+];
 
-      it(`runs on ${threads} thread${threads > 1 ? "s" : ""}`, () => {
-        expect(running).toBe(threads);
-      });
+for (const { backend, threads, relaxed } of RUNS) {
+  describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD} (${backend}, ${threads} thread${threads > 1 ? "s" : ""}, relaxed SIMD ${relaxed})`, () => {
+    let before: number | null = null;
+    let running = 0;
+    let usedRelaxed = false;
+    beforeAll(async () => {
+      await useBackend(backend);
+      registerRecurrentKernels();
+      before = setRecurrentThreads(threads);
+      usedRelaxed = setRelaxedSimd(relaxed);
+      running = await recurrentThreadsReady();
+    });
+    afterAll(() => {
+      setRecurrentThreads(before);
+      setRelaxedSimd("auto");
+    });
 
-      for (const [n, c] of CASES.entries()) {
-        it(`forward equals plain tf ops (${label(c)})`, () => {
-          const start = tf.memory().numTensors;
-          tf.tidy(() => {
-            const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 1);
-            const [y, hT, cT] = reference(c, x, kernel, bias, u, h0, c0, mask) as [tf.Tensor, tf.Tensor, tf.Tensor];
-            const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-            const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
-            const seqOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1 });
-            expect(seqOut.length).toBe(3);
-            expectClose(seqOut[0]!, y, { atol: 1e-5 });
-            expectClose(seqOut[1]!, hT, { atol: 1e-5 });
-            expectClose(seqOut[2]!, cT, { atol: 1e-5 });
-            const lastOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 0 });
-            expect(lastOut.length).toBe(2);
-            expectClose(lastOut[0]!, hT, { atol: 1e-5 });
-            const forGrad = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
-            expect(forGrad.map((t) => t.shape)).toEqual([[c.batch, c.time, c.units], [c.batch, c.units], [c.batch, c.units], [1]]);
-            expect(forGrad[3]!.dtype).toBe("int32");
-            expectClose(forGrad[0]!, y, { atol: 1e-5 });
-            // release the saved activations
-            run(LSTM_SEQUENCE_GRAD, { saved: forGrad[3]! }, {});
-          });
-          expect(tf.memory().numTensors).toBe(start);
-        });
+    it(`runs on ${threads} thread${threads > 1 ? "s" : ""}, relaxed SIMD ${relaxed}`, () => {
+      expect(running).toBe(threads);
+      expect(usedRelaxed).toBe(relaxed === "on"); // Node 20 has it behind a flag that "on" sets
+    });
 
-        it(`backward equals tfjs autodiff of plain tf ops (${label(c)})`, () => {
-          const start = tf.memory().numTensors;
-          tf.tidy(() => {
-            const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 5);
-            // a loss that reaches every output: the sequence, the final h and the final c
-            const wy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 7);
-            const wh = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 8);
-            const wc = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 9);
-            const loss = (...v: tf.Tensor[]) => {
-              const [y, hT, cT] = reference(
-                c, v[0] as tf.Tensor3D, v[1] as tf.Tensor2D, c.bias ? (v[5] as tf.Tensor1D) : null,
-                v[2] as tf.Tensor2D, v[3] as tf.Tensor2D, v[4] as tf.Tensor2D, mask,
-              );
-              return tf.addN([tf.sum(tf.mul(y!, wy)), tf.sum(tf.mul(hT!, wh)), tf.sum(tf.mul(cT!, wc))]) as tf.Scalar;
-            };
-            const expected = tf.grads(loss)([x, kernel, u, h0, c0, ...(bias === null ? [] : [bias])]);
-            const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-            const common = { x, kernel, u, h0, c0, ...(mask === null ? {} : { mask }) };
-            const fwd = run(LSTM_SEQUENCE, { ...common, ...(bias === null ? {} : { bias }) }, { ...attrs, returnSequences: 0, forGradient: 1 });
-            const out = run(LSTM_SEQUENCE_GRAD, { saved: fwd[2]!, dy: wy, dh: wh, dc: wc }, {});
-            expect(out.length).toBe(6);
-            const [dx, dKernel, dU, dBias, dh0, dc0] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-            expectClose(dx, expected[0]!, { atol: 1e-4 });
-            expectClose(dKernel, expected[1]!, { atol: 1e-4 });
-            expectClose(dU, expected[2]!, { atol: 1e-4 });
-            expectClose(dh0, expected[3]!, { atol: 1e-4 });
-            expectClose(dc0, expected[4]!, { atol: 1e-4 });
-            if (bias !== null) expectClose(dBias, expected[5]!, { atol: 1e-4 });
-          });
-          expect(tf.memory().numTensors).toBe(start);
-        });
-      }
-
-      it("treats absent incoming gradients as zeros", () => {
+    for (const [n, c] of CASES.entries()) {
+      it(`forward equals plain tf ops (${label(c)})`, () => {
+        const start = tf.memory().numTensors;
         tf.tidy(() => {
-          const c = CASES[0]!;
-          const { x, kernel, u, h0, c0 } = inputsFor(c, 3);
-          const attrs = { activation: "tanh", recurrentActivation: "sigmoid", goBackwards: 0 };
-          const forward = () => run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { ...attrs, forGradient: 1 })[2]!;
-          const zeros = tf.zeros([c.batch, c.units]);
-          const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 4);
-          const explicit = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy, dh: zeros, dc: zeros }, {});
-          const absent = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy }, {});
-          explicit.forEach((e, i) => expectClose(absent[i]!, e, { atol: 0 }));
+          const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 1);
+          const [y, hT, cT] = reference(c, x, kernel, bias, u, h0, c0, mask) as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+          const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
+          const seqOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1 });
+          expect(seqOut.length).toBe(3);
+          expectClose(seqOut[0]!, y, { atol: 1e-5 });
+          expectClose(seqOut[1]!, hT, { atol: 1e-5 });
+          expectClose(seqOut[2]!, cT, { atol: 1e-5 });
+          const lastOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 0 });
+          expect(lastOut.length).toBe(2);
+          expectClose(lastOut[0]!, hT, { atol: 1e-5 });
+          const forGrad = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
+          expect(forGrad.map((t) => t.shape)).toEqual([[c.batch, c.time, c.units], [c.batch, c.units], [c.batch, c.units], [1]]);
+          expect(forGrad[3]!.dtype).toBe("int32");
+          expectClose(forGrad[0]!, y, { atol: 1e-5 });
+          // release the saved activations
+          run(LSTM_SEQUENCE_GRAD, { saved: forGrad[3]! }, {});
         });
+        expect(tf.memory().numTensors).toBe(start);
       });
 
-      for (const [n, c] of CASES.slice(0, 4).entries()) {
-        it(`the bidirectional kernels equal one single-direction call per direction (${label(c)})`, () => {
-          const start = tf.memory().numTensors;
-          tf.tidy(() => {
-            const f = inputsFor(c, 10 * n + 2);
-            const b = inputsFor(c, 10 * n + 7);
-            const mask = f.mask;
-            const attrs = { activation: c.act, recurrentActivation: c.rec };
-            const lane = (p: typeof f) => ({ kernel: p.kernel, u: p.u, h0: p.h0, c0: p.c0, ...(p.bias === null ? {} : { bias: p.bias }) });
-            const suffixed = (p: typeof f, sfx: string) => Object.fromEntries(Object.entries(lane(p)).map(([k, v]) => [`${k}${sfx}`, v]));
-            const shared = { x: f.x, ...(mask === null ? {} : { mask }) };
-            for (const returnSequences of [0, 1]) {
-              const single = [
-                ...run(LSTM_SEQUENCE, { ...shared, ...lane(f) }, { ...attrs, goBackwards: 0, returnSequences, forGradient: 1 }),
-                ...run(LSTM_SEQUENCE, { ...shared, ...lane(b) }, { ...attrs, goBackwards: 1, returnSequences, forGradient: 1 }),
-              ];
-              const both = run(BIDIRECTIONAL_LSTM_SEQUENCE, { ...shared, ...suffixed(f, "F"), ...suffixed(b, "B") }, { ...attrs, returnSequences, forGradient: 1 });
-              const perLane = returnSequences === 1 ? 4 : 3; // [y,] hT, cT, saved
-              expect(both.length).toBe(2 * perLane - 1);
-              const singleOuts = [...single.slice(0, perLane - 1), ...single.slice(perLane, 2 * perLane - 1)];
-              singleOuts.forEach((t, i) => expectClose(both[i]!, t, { atol: 1e-6 }));
-              const dyF = returnSequences === 1 ? tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 21) : null;
-              const dyB = returnSequences === 1 ? tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 22) : null;
-              const dhF = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 23);
-              const dcB = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 24);
-              const gF = run(LSTM_SEQUENCE_GRAD, { saved: single[perLane - 1]!, dh: dhF, ...(dyF === null ? {} : { dy: dyF }) }, {});
-              const gB = run(LSTM_SEQUENCE_GRAD, { saved: single[2 * perLane - 1]!, dc: dcB, ...(dyB === null ? {} : { dy: dyB }) }, {});
-              const g = run(BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, {
-                saved: both[both.length - 1]!, dhF, dcB, ...(dyF === null ? {} : { dyF }), ...(dyB === null ? {} : { dyB }),
-              }, {});
-              expect(g.length).toBe(11);
-              expectClose(g[0]!, tf.add(gF[0]!, gB[0]!), { atol: 1e-5 });
-              gF.slice(1).forEach((t, i) => expectClose(g[1 + i]!, t, { atol: 1e-5 }));
-              gB.slice(1).forEach((t, i) => expectClose(g[6 + i]!, t, { atol: 1e-5 }));
-            }
-          });
-          expect(tf.memory().numTensors).toBe(start);
-        });
-      }
-
-      it("rejects a single-direction handle in the bidirectional gradient", () => {
+      it(`backward equals tfjs autodiff of plain tf ops (${label(c)})`, () => {
+        const start = tf.memory().numTensors;
         tf.tidy(() => {
-          const { x, kernel, u, h0, c0 } = inputsFor(CASES[3]!, 13);
-          const saved = run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { activation: "tanh", recurrentActivation: "sigmoid", forGradient: 1 })[2]!;
-          expect(() => run(BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, { saved }, {})).toThrow(/expected the handle of a 2-direction forward call, got one of 1/);
-          run(LSTM_SEQUENCE_GRAD, { saved }, {});
+          const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 5);
+          // a loss that reaches every output: the sequence, the final h and the final c
+          const wy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 7);
+          const wh = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 8);
+          const wc = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 9);
+          const loss = (...v: tf.Tensor[]) => {
+            const [y, hT, cT] = reference(
+              c, v[0] as tf.Tensor3D, v[1] as tf.Tensor2D, c.bias ? (v[5] as tf.Tensor1D) : null,
+              v[2] as tf.Tensor2D, v[3] as tf.Tensor2D, v[4] as tf.Tensor2D, mask,
+            );
+            return tf.addN([tf.sum(tf.mul(y!, wy)), tf.sum(tf.mul(hT!, wh)), tf.sum(tf.mul(cT!, wc))]) as tf.Scalar;
+          };
+          const expected = tf.grads(loss)([x, kernel, u, h0, c0, ...(bias === null ? [] : [bias])]);
+          const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+          const common = { x, kernel, u, h0, c0, ...(mask === null ? {} : { mask }) };
+          const fwd = run(LSTM_SEQUENCE, { ...common, ...(bias === null ? {} : { bias }) }, { ...attrs, returnSequences: 0, forGradient: 1 });
+          const out = run(LSTM_SEQUENCE_GRAD, { saved: fwd[2]!, dy: wy, dh: wh, dc: wc }, {});
+          expect(out.length).toBe(6);
+          const [dx, dKernel, dU, dBias, dh0, dc0] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          expectClose(dx, expected[0]!, { atol: 1e-4 });
+          expectClose(dKernel, expected[1]!, { atol: 1e-4 });
+          expectClose(dU, expected[2]!, { atol: 1e-4 });
+          expectClose(dh0, expected[3]!, { atol: 1e-4 });
+          expectClose(dc0, expected[4]!, { atol: 1e-4 });
+          if (bias !== null) expectClose(dBias, expected[5]!, { atol: 1e-4 });
         });
+        expect(tf.memory().numTensors).toBe(start);
       });
+    }
 
-      it("keeps the saved activations until the backward call, once, and releases the oldest beyond 64", () => {
-        tf.tidy(() => {
-          const c = CASES[3]!;
-          const { x, kernel, u, h0, c0 } = inputsFor(c, 11);
-          const attrs = { activation: "relu", recurrentActivation: "sigmoid", forGradient: 1 };
-          const forward = () => run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, attrs)[2]!;
-          const saved = forward();
-          run(LSTM_SEQUENCE_GRAD, { saved }, {});
-          expect(() => run(LSTM_SEQUENCE_GRAD, { saved }, {})).toThrow(/its backward pass already ran/);
-          const handles = Array.from({ length: 65 }, forward);
-          expect(() => run(LSTM_SEQUENCE_GRAD, { saved: handles[0]! }, {})).toThrow(/more than 64 forward passes were waiting/);
-          for (const h of handles.slice(1).reverse()) run(LSTM_SEQUENCE_GRAD, { saved: h }, {});
-          expect(() => run(LSTM_SEQUENCE_GRAD, { saved: tf.tensor1d([1], "float32") }, {})).toThrow(/expected an int32 tensor, got float32/);
-        });
-      });
-
-      it("rejects inputs of the wrong shape or dtype, naming them", () => {
-        tf.tidy(() => {
-          const x = tf.zeros([2, 3, 5]);
-          const ok = { kernel: tf.zeros([5, 8]), u: tf.zeros([2, 8]), h0: tf.zeros([2, 2]), c0: tf.zeros([2, 2]) };
-          const attrs = { activation: "tanh", recurrentActivation: "sigmoid" };
-          expect(() => run(LSTM_SEQUENCE, { x, ...ok, u: tf.zeros([3, 8]) }, attrs)).toThrow(/"u" of shape \[2, 8\], got \[3, 8\]/);
-          expect(() => run(LSTM_SEQUENCE, { x, ...ok, kernel: tf.zeros([5, 7]) }, attrs)).toThrow(/"kernel" of shape \[inputDim, 4·units\]/);
-          expect(() => run(LSTM_SEQUENCE, { x, ...ok, kernel: tf.zeros([4, 8]) }, attrs)).toThrow(/"kernel" of shape \[5, 8\], got \[4, 8\]/);
-          expect(() => run(LSTM_SEQUENCE, { x: tf.zeros([2, 3, 5], "int32"), ...ok }, attrs)).toThrow(/dtype float32, got int32/);
-          expect(() => run(LSTM_SEQUENCE, { x, ...ok, mask: tf.ones([2, 4]) }, attrs)).toThrow(/"mask" of shape \[2, 3\]/);
-          expect(() => run(LSTM_SEQUENCE, { x, ...ok, bias: tf.zeros([7]) }, attrs)).toThrow(/"bias" of shape \[8\]/);
-        });
+    it("treats absent incoming gradients as zeros", () => {
+      tf.tidy(() => {
+        const c = CASES[0]!;
+        const { x, kernel, u, h0, c0 } = inputsFor(c, 3);
+        const attrs = { activation: "tanh", recurrentActivation: "sigmoid", goBackwards: 0 };
+        const forward = () => run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { ...attrs, forGradient: 1 })[2]!;
+        const zeros = tf.zeros([c.batch, c.units]);
+        const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 4);
+        const explicit = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy, dh: zeros, dc: zeros }, {});
+        const absent = run(LSTM_SEQUENCE_GRAD, { saved: forward(), dy }, {});
+        explicit.forEach((e, i) => expectClose(absent[i]!, e, { atol: 0 }));
       });
     });
-  }
+
+    for (const [n, c] of CASES.slice(0, 4).entries()) {
+      it(`the bidirectional kernels equal one single-direction call per direction (${label(c)})`, () => {
+        const start = tf.memory().numTensors;
+        tf.tidy(() => {
+          const f = inputsFor(c, 10 * n + 2);
+          const b = inputsFor(c, 10 * n + 7);
+          const mask = f.mask;
+          const attrs = { activation: c.act, recurrentActivation: c.rec };
+          const lane = (p: typeof f) => ({ kernel: p.kernel, u: p.u, h0: p.h0, c0: p.c0, ...(p.bias === null ? {} : { bias: p.bias }) });
+          const suffixed = (p: typeof f, sfx: string) => Object.fromEntries(Object.entries(lane(p)).map(([k, v]) => [`${k}${sfx}`, v]));
+          const shared = { x: f.x, ...(mask === null ? {} : { mask }) };
+          for (const returnSequences of [0, 1]) {
+            const single = [
+              ...run(LSTM_SEQUENCE, { ...shared, ...lane(f) }, { ...attrs, goBackwards: 0, returnSequences, forGradient: 1 }),
+              ...run(LSTM_SEQUENCE, { ...shared, ...lane(b) }, { ...attrs, goBackwards: 1, returnSequences, forGradient: 1 }),
+            ];
+            const both = run(BIDIRECTIONAL_LSTM_SEQUENCE, { ...shared, ...suffixed(f, "F"), ...suffixed(b, "B") }, { ...attrs, returnSequences, forGradient: 1 });
+            const perLane = returnSequences === 1 ? 4 : 3; // [y,] hT, cT, saved
+            expect(both.length).toBe(2 * perLane - 1);
+            const singleOuts = [...single.slice(0, perLane - 1), ...single.slice(perLane, 2 * perLane - 1)];
+            singleOuts.forEach((t, i) => expectClose(both[i]!, t, { atol: 1e-6 }));
+            const dyF = returnSequences === 1 ? tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 21) : null;
+            const dyB = returnSequences === 1 ? tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 22) : null;
+            const dhF = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 23);
+            const dcB = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 24);
+            const gF = run(LSTM_SEQUENCE_GRAD, { saved: single[perLane - 1]!, dh: dhF, ...(dyF === null ? {} : { dy: dyF }) }, {});
+            const gB = run(LSTM_SEQUENCE_GRAD, { saved: single[2 * perLane - 1]!, dc: dcB, ...(dyB === null ? {} : { dy: dyB }) }, {});
+            const g = run(BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, {
+              saved: both[both.length - 1]!, dhF, dcB, ...(dyF === null ? {} : { dyF }), ...(dyB === null ? {} : { dyB }),
+            }, {});
+            expect(g.length).toBe(11);
+            expectClose(g[0]!, tf.add(gF[0]!, gB[0]!), { atol: 1e-5 });
+            gF.slice(1).forEach((t, i) => expectClose(g[1 + i]!, t, { atol: 1e-5 }));
+            gB.slice(1).forEach((t, i) => expectClose(g[6 + i]!, t, { atol: 1e-5 }));
+          }
+        });
+        expect(tf.memory().numTensors).toBe(start);
+      });
+    }
+
+    it("rejects a single-direction handle in the bidirectional gradient", () => {
+      tf.tidy(() => {
+        const { x, kernel, u, h0, c0 } = inputsFor(CASES[3]!, 13);
+        const saved = run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, { activation: "tanh", recurrentActivation: "sigmoid", forGradient: 1 })[2]!;
+        expect(() => run(BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, { saved }, {})).toThrow(/expected the handle of a 2-direction forward call, got one of 1/);
+        run(LSTM_SEQUENCE_GRAD, { saved }, {});
+      });
+    });
+
+    it("keeps the saved activations until the backward call, once, and releases the oldest beyond 64", () => {
+      tf.tidy(() => {
+        const c = CASES[3]!;
+        const { x, kernel, u, h0, c0 } = inputsFor(c, 11);
+        const attrs = { activation: "relu", recurrentActivation: "sigmoid", forGradient: 1 };
+        const forward = () => run(LSTM_SEQUENCE, { x, kernel, u, h0, c0 }, attrs)[2]!;
+        const saved = forward();
+        run(LSTM_SEQUENCE_GRAD, { saved }, {});
+        expect(() => run(LSTM_SEQUENCE_GRAD, { saved }, {})).toThrow(/its backward pass already ran/);
+        const handles = Array.from({ length: 65 }, forward);
+        expect(() => run(LSTM_SEQUENCE_GRAD, { saved: handles[0]! }, {})).toThrow(/more than 64 forward passes were waiting/);
+        for (const h of handles.slice(1).reverse()) run(LSTM_SEQUENCE_GRAD, { saved: h }, {});
+        expect(() => run(LSTM_SEQUENCE_GRAD, { saved: tf.tensor1d([1], "float32") }, {})).toThrow(/expected an int32 tensor, got float32/);
+      });
+    });
+
+    it("rejects inputs of the wrong shape or dtype, naming them", () => {
+      tf.tidy(() => {
+        const x = tf.zeros([2, 3, 5]);
+        const ok = { kernel: tf.zeros([5, 8]), u: tf.zeros([2, 8]), h0: tf.zeros([2, 2]), c0: tf.zeros([2, 2]) };
+        const attrs = { activation: "tanh", recurrentActivation: "sigmoid" };
+        expect(() => run(LSTM_SEQUENCE, { x, ...ok, u: tf.zeros([3, 8]) }, attrs)).toThrow(/"u" of shape \[2, 8\], got \[3, 8\]/);
+        expect(() => run(LSTM_SEQUENCE, { x, ...ok, kernel: tf.zeros([5, 7]) }, attrs)).toThrow(/"kernel" of shape \[inputDim, 4·units\]/);
+        expect(() => run(LSTM_SEQUENCE, { x, ...ok, kernel: tf.zeros([4, 8]) }, attrs)).toThrow(/"kernel" of shape \[5, 8\], got \[4, 8\]/);
+        expect(() => run(LSTM_SEQUENCE, { x: tf.zeros([2, 3, 5], "int32"), ...ok }, attrs)).toThrow(/dtype float32, got int32/);
+        expect(() => run(LSTM_SEQUENCE, { x, ...ok, mask: tf.ones([2, 4]) }, attrs)).toThrow(/"mask" of shape \[2, 3\]/);
+        expect(() => run(LSTM_SEQUENCE, { x, ...ok, bias: tf.zeros([7]) }, attrs)).toThrow(/"bias" of shape \[8\]/);
+      });
+    });
+  });
 }
