@@ -6,17 +6,22 @@
  * README's Usage section does it:
  *
  *   1. read: stream the archive and decode all 49,996 reviews, handing each
- *      text to `TokenCounter.countInBackground()`, which tokenizes and counts
- *      in a worker thread while the archive streams;
+ *      text to `countInBackground()` of a `TokenCounter({ keepIds: true })`,
+ *      which tokenizes and counts in a worker thread while the archive
+ *      streams, keeping each review's token ids;
  *   2. tokenize + count: `finish()`, the part of the count that reading did
  *      not hide (the worker's backlog, shared with this thread, and the merge);
  *   3. build the encoder: first-seen vocabulary, `TokenTextEncoder`;
- *   4. encode: `TokenTextEncoder.encodeAll` on every review (this thread and
- *      worker threads, one per other core).
+ *   4. encode: `TokenTextEncoder.encodeCounted(counter)`, which maps the ids
+ *      the count pass kept to encoder ids: every review is tokenized once.
  *
  * The same pipeline with `workers: 0` everywhere (`addText` while reading,
- * `encode` per review, all in one thread) is timed beside it, as are
- * tokenization alone (`tokenize` on every review) and the Python reference.
+ * all in one thread) is timed beside it, as are tokenization alone
+ * (`tokenize` on every review) and the Python reference. After each run,
+ * outside its end-to-end time, the reviews are encoded again the way that
+ * tokenizes them a second time (`encodeAll`, or `encode` per review in one
+ * thread): that time is printed on its own line, and its ids must equal the
+ * one-pass ids exactly (the bench throws otherwise).
  * Prints a table, then one line `RESULT {json}`. Timings are wall clock on a
  * possibly shared machine: read them as such. Never fails on a time.
  *
@@ -68,7 +73,7 @@ async function runTs(workers: 0 | undefined) {
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const texts: string[] = [];
-  const counter = new TokenCounter();
+  const counter = new TokenCounter({ keepIds: true });
   const counting = counter.countInBackground(workers === 0 ? { workers: 0 } : {});
   for await (const review of readImdb(archive)) {
     texts.push(review.text);
@@ -85,10 +90,24 @@ async function runTs(workers: 0 | undefined) {
   const vocabularySeconds = seconds(t2);
 
   const t3 = performance.now();
-  const encoded = workers === 0 ? texts.map((text) => encoder.encode(text)) : await encoder.encodeAll(texts);
+  const encoded = encoder.encodeCounted(counter);
   const encodeSeconds = seconds(t3);
   const totalSeconds = seconds(t0);
   const totalCpuSeconds = cpuSeconds(c0);
+
+  // Not part of the pipeline: encoding again by tokenizing every review, for comparison and as a check.
+  const t4 = performance.now();
+  const retokenized = workers === 0 ? texts.map((text) => encoder.encode(text)) : await encoder.encodeAll(texts);
+  const retokenizeSeconds = seconds(t4);
+  if (retokenized.length !== encoded.length) throw new Error(`encodeCounted gave ${encoded.length} reviews, re-tokenizing ${retokenized.length}`);
+  for (let j = 0; j < encoded.length; j++) {
+    const a = encoded[j] as Int32Array;
+    const b = retokenized[j] as Int32Array;
+    if (a.length !== b.length) throw new Error(`review ${j}: encodeCounted gave ${a.length} ids, re-tokenizing ${b.length}`);
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) throw new Error(`review ${j}, token ${i}: encodeCounted gave ${a[i]}, re-tokenizing ${b[i]}`);
+    }
+  }
 
   let encodedIds = 0;
   for (const ids of encoded) encodedIds += ids.length;
@@ -103,6 +122,7 @@ async function runTs(workers: 0 | undefined) {
     countSeconds,
     vocabularySeconds,
     encodeSeconds,
+    retokenizeSeconds,
     totalSeconds,
     totalCpuSeconds,
     distinctTokens: counter.distinctCount,
@@ -163,7 +183,11 @@ console.log(`${ts.reviews} reviews, ${ts.textMB.toFixed(1)} MB of text, ${ts.dis
 console.log(row("read + decode", ts.readSeconds, py?.["readSeconds"]) + "   (counting in a worker meanwhile)");
 console.log(row("tokenize + count", ts.countSeconds, py?.["tokenizeCountSeconds"]) + "   (what reading did not hide)");
 console.log(row("build encoder", ts.vocabularySeconds, py?.["vocabularySeconds"]));
-console.log(row("encode", ts.encodeSeconds, py?.["encodeSeconds"]));
+console.log(row("encode", ts.encodeSeconds, py?.["encodeSeconds"]) + "   (remap of the ids the count pass kept)");
+console.log(
+  row("encodeAll", ts.retokenizeSeconds, undefined) +
+    "   (re-tokenizing every review, this thread + workers; not in end to end, same ids checked)",
+);
 console.log(row("end to end", ts.totalSeconds, py?.["totalSeconds"]));
 console.log(
   `${"end to end, CPU".padEnd(18)} ${ts.totalCpuSeconds.toFixed(3).padStart(8)} s` +
@@ -171,7 +195,8 @@ console.log(
 );
 console.log(
   `${"one thread".padEnd(18)} ${one.totalSeconds.toFixed(3).padStart(8)} s ${mbps(one.totalSeconds).toFixed(1).padStart(9)} MB/s` +
-    `   (read ${one.readSeconds.toFixed(3)} incl. counting, finish ${one.countSeconds.toFixed(3)}, build ${one.vocabularySeconds.toFixed(3)}, encode ${one.encodeSeconds.toFixed(3)}; CPU ${one.totalCpuSeconds.toFixed(3)} s)`,
+    `   (read ${one.readSeconds.toFixed(3)} incl. counting, finish ${one.countSeconds.toFixed(3)}, build ${one.vocabularySeconds.toFixed(3)}, encode ${one.encodeSeconds.toFixed(3)} by remap; CPU ${one.totalCpuSeconds.toFixed(3)} s;` +
+    ` encode per review, re-tokenizing: ${one.retokenizeSeconds.toFixed(3)} s, not included)`,
 );
 console.log(row("tokenize alone", tokenizeSeconds, undefined));
 if (py !== null && (py["distinctTokens"] !== ts.distinctTokens || py["tokens"] !== ts.tokens)) {
@@ -192,6 +217,9 @@ const result = {
   tokenizeMBps: round(mbps(tokenizeSeconds)),
   countMBps: round(mbps(ts.countSeconds)),
   encodeMBps: round(mbps(ts.encodeSeconds)),
+  encodeAllSeconds: round(ts.retokenizeSeconds),
+  encodeAllMBps: round(mbps(ts.retokenizeSeconds)),
+  onePass: true,
   readMBps: round(mbps(ts.readSeconds)),
   distinctTokens: ts.distinctTokens,
   tokens: ts.tokens,

@@ -6,6 +6,7 @@ export type { TokenizeOptions } from "./tokens/tokenize";
 export { Vocabulary } from "./tokens/vocabulary";
 export type { VocabularyOptions, VocabularyOrder } from "./tokens/vocabulary";
 export { TokenCounter } from "./tokens/token-counter";
+export type { TokenCounterOptions } from "./tokens/token-counter";
 export { BackgroundCount } from "./tokens/background-count";
 export { buildVocabulary } from "./tokens/build-vocabulary";
 export { TokenTextEncoder } from "./encoders/token-text-encoder";

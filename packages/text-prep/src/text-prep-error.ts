@@ -2,7 +2,8 @@
  * Machine-readable reason attached to every {@link TextPrepError}.
  *
  * - `INVALID_ARGUMENT`: a path that is neither a file nor a folder, or a folder of the wrong shape;
- *   also a `BackgroundCount` used after `finish()` or `cancel()`.
+ *   also a `BackgroundCount` used after `finish()` or `cancel()`, and kept token ids asked of a
+ *   `TokenCounter` made without `keepIds: true` (`keptTokenIds`, `TokenTextEncoder.encodeCounted`).
  * - `FILE_NOT_FOUND`: the path does not exist.
  * - `NOT_GZIP`: a `.gz`/`.tgz` file that does not start with the gzip magic bytes, or has a corrupt gzip header.
  * - `NOT_TAR`: the (decompressed) bytes are not a tar archive.
@@ -16,6 +17,8 @@
  * - `IO_ERROR`: the operating system refused a read or write (permissions, disk full, ...).
  * - `WORKER_FAILED`: a worker thread of a parallel method (`TokenCounter.addTexts`,
  *   `TokenTextEncoder.encodeAll`) threw, could not start or exited early; `cause` holds its error.
+ * - `TOKENIZER_MISMATCH`: `TokenTextEncoder.encodeCounted` given a counter whose tokenizer options
+ *   differ from the encoder's (its kept token ids would not be what `encode` gives).
  */
 export type TextPrepErrorCode =
   | "INVALID_ARGUMENT"
@@ -30,7 +33,8 @@ export type TextPrepErrorCode =
   | "MALFORMED_FILE"
   | "UNSUPPORTED_VERSION"
   | "IO_ERROR"
-  | "WORKER_FAILED";
+  | "WORKER_FAILED"
+  | "TOKENIZER_MISMATCH";
 
 /** Options of {@link TextPrepError}. */
 export interface TextPrepErrorOptions {

@@ -152,4 +152,159 @@ describe("TokenTextEncoder", () => {
       await expect(encoder.encodeAll(["a"], { workers: "2" as never })).rejects.toThrow('expected workers to be an integer >= 0, got "2"');
     });
   });
+
+  describe("encodeCounted", () => {
+    // The scanner's hard cases (astral letters, a lone surrogate, U+0301, "İ"
+    // which lower-cases to two code units, HTML tags, reserved tokens) and
+    // texts without any token.
+    const unit = fc.constantFrom("a", "b", "B", "_", "7", " ", ".", "é", "ж", "İ", "\u0301", "𝒳", "😀", "\ud800", "<br />", "<unk>", "<", "C++");
+    const corpus = fc.array(fc.string({ unit, maxLength: 30 }), { minLength: 0, maxLength: 40 });
+    const optionsArb = fc.record(
+      { lowercase: fc.boolean(), stripHtml: fc.boolean(), reservedTokens: fc.constantFrom([], ["<unk>"], ["<", "a"], ["C++", "<unk>"]) },
+      { requiredKeys: [] },
+    );
+    type Options = { lowercase?: boolean; stripHtml?: boolean; reservedTokens?: readonly string[] };
+    // The encoder's vocabulary: from the counter with any order / minCount / maxSize,
+    // or any list of tokens (some the counter never saw, some it did, in any order).
+    const vocabularyArb = fc.oneof(
+      fc.record({
+        kind: fc.constant("counter" as const),
+        order: fc.constantFrom("first-seen" as const, "frequency" as const),
+        minCount: fc.integer({ min: 1, max: 3 }),
+        maxSize: fc.oneof(fc.integer({ min: 0, max: 12 }), fc.constant(Number.POSITIVE_INFINITY)),
+      }),
+      fc.record({
+        kind: fc.constant("list" as const),
+        tokens: fc.uniqueArray(fc.constantFrom("a", "b", "B", "bb", "_", "7", "é", "ж", "i̇", "İ", "𝒳", "<unk>", "C++", "zz"), { maxLength: 10 }),
+      }),
+    );
+    type VocabularyChoice = { kind: "counter"; order: "first-seen" | "frequency"; minCount: number; maxSize: number } | { kind: "list"; tokens: string[] };
+
+    function encoderFor(counter: TokenCounter, choice: VocabularyChoice, options: Options): TokenTextEncoder {
+      // The encoder's options as an equal set in another order: order must not matter.
+      const same = { ...options, reservedTokens: [...(options.reservedTokens ?? [])].reverse() };
+      if (choice.kind === "list") return new TokenTextEncoder(choice.tokens, same);
+      const { order, minCount, maxSize } = choice;
+      return new TokenTextEncoder(counter.toVocabulary({ order, minCount, maxSize }), same);
+    }
+
+    /** The `code` of the TextPrepError `fn` throws. */
+    function codeOf(fn: () => unknown): string {
+      try {
+        fn();
+      } catch (error) {
+        if (error instanceof TextPrepError) return error.code;
+        throw error;
+      }
+      throw new Error("expected a TextPrepError, got no error");
+    }
+
+    function expectSameIds(actual: Int32Array[], texts: readonly string[], e: TokenTextEncoder): void {
+      expect(actual.length).toBe(texts.length);
+      actual.forEach((ids, j) => {
+        expect(ids).toBeInstanceOf(Int32Array);
+        const expected = e.encode(texts[j] as string);
+        if (ids.length !== expected.length || ids.some((id, i) => id !== expected[i])) {
+          throw new Error(`text ${j} ${JSON.stringify(texts[j])}: encodeCounted gave [${[...ids]}], encode [${[...expected]}]`);
+        }
+      });
+    }
+
+    it("equals encode on every text counted with addText, addTexts or a background count in this thread (property)", async () => {
+      const how = fc.constantFrom("addText", "addTexts", "background", "mixed");
+      await fc.assert(
+        fc.asyncProperty(corpus, optionsArb, vocabularyArb, how, async (texts, options, choice, way) => {
+          const counter = new TokenCounter({ ...options, keepIds: true });
+          if (way === "addText") for (const text of texts) counter.addText(text);
+          else if (way === "addTexts") await counter.addTexts(texts, { workers: 0 });
+          else if (way === "background") {
+            const counting = counter.countInBackground({ workers: 0 });
+            for (const text of texts) counting.addText(text);
+            await counting.finish();
+          } else {
+            // A third each way, one after the other: merges into a counter that already holds ids.
+            const a = Math.floor(texts.length / 3);
+            const b = Math.floor((2 * texts.length) / 3);
+            for (const text of texts.slice(0, a)) counter.addText(text);
+            const counting = counter.countInBackground({ workers: 0 });
+            for (const text of texts.slice(a, b)) counting.addText(text);
+            await counting.finish();
+            await counter.addTexts(texts.slice(b), { workers: 0 });
+          }
+          expect(counter.keptTextCount).toBe(texts.length);
+          const e = encoderFor(counter, choice as VocabularyChoice, options);
+          expectSameIds(e.encodeCounted(counter), texts, e);
+        }),
+        { numRuns: 400 },
+      );
+    });
+
+    it("equals encode on every text counted in worker threads (addTexts, countInBackground) (property)", async () => {
+      // Few runs: each starts workers (booted through tsx from the sources in tests).
+      const how = fc.constantFrom("addTexts", "background");
+      await fc.assert(
+        fc.asyncProperty(corpus, optionsArb, vocabularyArb, how, fc.integer({ min: 1, max: 3 }), async (texts, options, choice, way, workers) => {
+          const counter = new TokenCounter({ ...options, keepIds: true });
+          counter.addText("a B é"); // merged into a counter that already holds ids
+          const all = ["a B é", ...texts];
+          if (way === "addTexts") await counter.addTexts(texts, { workers });
+          else {
+            const counting = counter.countInBackground({ workers: 1 });
+            for (const text of texts) counting.addText(text);
+            await counting.finish();
+          }
+          const e = encoderFor(counter, choice as VocabularyChoice, options);
+          expectSameIds(e.encodeCounted(counter), all, e);
+          await noWorkersLeft();
+        }),
+        { numRuns: 8 },
+      );
+    });
+
+    it("encodes an addTokens call like encodeTokens, and returns views into one buffer", () => {
+      const counter = new TokenCounter({ keepIds: true });
+      counter.addText("the cat, the hat");
+      counter.addTokens(["a b", "cat", "dog"]);
+      counter.addText("");
+      const e = new TokenTextEncoder(["hat", "cat", "the", "a b"]);
+      const all = e.encodeCounted(counter);
+      expect(all.map((ids) => [...ids])).toEqual([[3, 2, 3, 1], [4, 2, 5], []]);
+      expect([...(all[1] as Int32Array)]).toEqual([...e.encodeTokens(["a b", "cat", "dog"])]);
+      expect(all[0]?.buffer).toBe(all[1]?.buffer);
+      // The counter's own ids: positions in its first-seen order.
+      expect(counter.keptTokenIds().map((ids) => [...ids])).toEqual([[0, 1, 0, 2], [3, 1, 4], []]);
+      expect([...counter.entries()].map(([token]) => token)).toEqual(["the", "cat", "hat", "a b", "dog"]);
+    });
+
+    it("refuses a counter that keeps no ids, or one with other tokenizer options, naming both", () => {
+      const plain = new TokenCounter();
+      plain.addText("a b");
+      const e = new TokenTextEncoder(plain.toVocabulary());
+      expect(() => e.encodeCounted(plain)).toThrow(TextPrepError);
+      expect(() => e.encodeCounted(plain)).toThrow(/expected a TokenCounter made with \{ keepIds: true \}.*got one that does not keep token ids/);
+      expect(codeOf(() => plain.keptTokenIds())).toBe("INVALID_ARGUMENT");
+      expect(codeOf(() => e.encodeCounted(plain))).toBe("INVALID_ARGUMENT");
+      expect(plain.keepsIds).toBe(false);
+      expect(plain.keptTextCount).toBe(0);
+
+      const lower = new TokenCounter({ lowercase: true, reservedTokens: ["<unk>"], keepIds: true });
+      lower.addText("A <unk> b");
+      let error: unknown;
+      try {
+        e.encodeCounted(lower);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(TextPrepError);
+      expect((error as TextPrepError).code).toBe("TOKENIZER_MISMATCH");
+      expect((error as TextPrepError).message).toContain(
+        'expected the counter\'s tokenizer options to equal the encoder\'s { lowercase: false, stripHtml: false, reservedTokens: [] }, ' +
+          'got { lowercase: true, stripHtml: false, reservedTokens: ["<unk>"] }',
+      );
+      const other = new TokenTextEncoder(["a"], { lowercase: true, reservedTokens: ["<unk>", "<pad>"] });
+      expect(codeOf(() => other.encodeCounted(lower))).toBe("TOKENIZER_MISMATCH");
+      expect(() => e.encodeCounted({} as never)).toThrow(new TypeError("expected counter to be a TokenCounter, got object"));
+      expect(() => new TokenCounter({ keepIds: "yes" as never })).toThrow(new TypeError("expected options.keepIds to be a boolean, got string"));
+    });
+  });
 });

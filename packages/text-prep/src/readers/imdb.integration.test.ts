@@ -71,4 +71,42 @@ describe.skipIf(!existsSync(archive))("IMDb archive (real data)", () => {
     expect(plain.paddingFraction).toBeGreaterThan(0.6);
     expect(bucketed.paddingFraction).toBeLessThan(0.01);
   });
+
+  it("encodes in one tokenization pass (kept ids) exactly what encodeAll gives, for two tokenizers and vocabularies", async () => {
+    const configs = [
+      { options: {}, vocabulary: {} },
+      { options: { lowercase: true, stripHtml: true }, vocabulary: { order: "frequency", minCount: 2, maxSize: 10_000 } },
+    ] as const;
+    for (const { options, vocabulary } of configs) {
+      const counter = new TokenCounter({ ...options, keepIds: true });
+      const counting = counter.countInBackground(); // a worker, as in the bench
+      for (const r of reviews) counting.addText(r.text);
+      await counting.finish();
+      expect(counter.keptTextCount).toBe(49_996);
+      if (Object.keys(options).length === 0) {
+        expect(counter.distinctCount).toBe(130_069);
+        expect(counter.totalCount).toBe(11_975_691);
+      }
+      const encoder = new TokenTextEncoder(counter.toVocabulary(vocabulary), options);
+      const counted = encoder.encodeCounted(counter);
+      const retokenized = await encoder.encodeAll(reviews.map((r) => r.text));
+      expect(counted.length).toBe(retokenized.length);
+      let ids = 0;
+      let oov = 0;
+      for (let j = 0; j < counted.length; j++) {
+        const a = counted[j] as Int32Array;
+        const b = retokenized[j] as Int32Array;
+        if (a.length !== b.length) throw new Error(`review ${j}: ${a.length} ids from encodeCounted, ${b.length} from encodeAll`);
+        for (let i = 0; i < a.length; i++) {
+          if (a[i] !== b[i]) throw new Error(`review ${j}, token ${i}: encodeCounted gave ${a[i]}, encodeAll ${b[i]}`);
+          if (a[i] === encoder.oovId) oov++;
+        }
+        ids += a.length;
+      }
+      expect(ids).toBe(counter.totalCount);
+      // The second vocabulary drops tokens: the out-of-vocabulary id is exercised.
+      if ("maxSize" in vocabulary) expect(oov).toBeGreaterThan(0);
+      else expect(oov).toBe(0);
+    }
+  });
 });

@@ -2,7 +2,8 @@ import type { Worker } from "node:worker_threads";
 import { TextPrepError } from "../text-prep-error";
 import { isUnavailable, packTexts, startWorker, stopWorker, workerFailure } from "../parallel/run-parallel";
 import { countText, type CountResult, type StreamCountMessage } from "./count-text";
-import { TokenIndex, type PackedCounts } from "./token-index";
+import { TokenIndex } from "./token-index";
+import { KeptIds } from "./kept-ids";
 import type { CompiledTokenizer, TokenizeOptions } from "./tokenize";
 
 /** Texts are sent to the worker in batches of about this many UTF-16 code units. */
@@ -40,6 +41,7 @@ const MAX_IN_FLIGHT = 2;
 export class BackgroundCount {
   private worker: Worker | null = null;
   private readonly local = new TokenIndex();
+  private readonly localKept: KeptIds | null;
   private localTokens = 0;
   private pending: string[] = [];
   private pendingChars = 0;
@@ -55,9 +57,11 @@ export class BackgroundCount {
    */
   constructor(
     private readonly tokenizer: CompiledTokenizer,
-    private readonly absorb: (prefix: PackedCounts | null, suffix: TokenIndex) => void,
+    private readonly absorb: (prefix: CountResult | null, suffix: TokenIndex, suffixKept: KeptIds | null) => void,
     workers: number,
+    keepIds: boolean,
   ) {
+    this.localKept = keepIds ? new KeptIds() : null;
     if (workers === 0) return;
     let worker: Worker;
     try {
@@ -83,7 +87,7 @@ export class BackgroundCount {
     worker.unref();
     const { lowercase, stripHtml, reservedTokens } = tokenizer;
     const options: TokenizeOptions = { lowercase, stripHtml, reservedTokens: [...reservedTokens] };
-    this.post({ kind: "count-begin", options });
+    this.post({ kind: "count-begin", options, keepIds });
   }
 
   /**
@@ -98,7 +102,7 @@ export class BackgroundCount {
     if (this.failure !== null) throw this.failure;
     if (this.state !== "open") throw new TextPrepError("INVALID_ARGUMENT", "expected addText before finish() or cancel(), got it after");
     if (this.worker === null) {
-      this.localTokens += countText(this.local, this.tokenizer, text);
+      this.localTokens += countText(this.local, this.tokenizer, text, 0, text.length, this.localKept);
       return;
     }
     this.pending.push(text);
@@ -126,7 +130,7 @@ export class BackgroundCount {
     const worker = this.worker;
     if (worker === null) {
       this.state = "done";
-      this.absorb(null, this.local);
+      this.absorb(null, this.local, this.localKept);
       return this.localTokens;
     }
     try {
@@ -141,11 +145,11 @@ export class BackgroundCount {
       this.post({ kind: "count-end" });
       worker.ref();
       for (const batch of this.held.splice(0)) {
-        for (const text of batch) this.localTokens += countText(this.local, this.tokenizer, text);
+        for (const text of batch) this.localTokens += countText(this.local, this.tokenizer, text, 0, text.length, this.localKept);
       }
       const prefix = await result;
       this.state = "done";
-      this.absorb(prefix.packed, this.local);
+      this.absorb(prefix, this.local, this.localKept);
       return prefix.tokens + this.localTokens;
     } finally {
       this.state = "done";

@@ -1,19 +1,43 @@
 import { TokenIndex, type PackedCounts } from "./token-index";
 import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "./tokenize";
+import { KeptIds, type KeptIdsPart } from "./kept-ids";
 import { forEachPackedText, type PackedTexts, type TaskOutput } from "../parallel/run-parallel";
 
-/** Counts the tokens of `source.slice(start, end)` into `index` with `tokenizer`; returns how many. @internal */
-export function countText(index: TokenIndex, tokenizer: CompiledTokenizer, source: string, start = 0, end = source.length): number {
+/**
+ * Counts the tokens of `source.slice(start, end)` into `index` with
+ * `tokenizer`; returns how many. With `kept`, also appends the text's token
+ * ids (ids in `index`) to it as one more text. @internal
+ */
+export function countText(
+  index: TokenIndex,
+  tokenizer: CompiledTokenizer,
+  source: string,
+  start = 0,
+  end = source.length,
+  kept: KeptIds | null = null,
+): number {
   const prepare = tokenizer.prepare;
+  const out = kept === null ? null : kept.ids;
+  let n: number;
   if (prepare !== null) {
-    if (!tokenizer.lowercase && !tokenizer.stripHtml) return index.countWords(source, start, end);
-    return index.countWords(prepare(source.slice(start, end)));
+    if (!tokenizer.lowercase && !tokenizer.stripHtml) n = index.countWords(source, start, end, out);
+    else {
+      const text = prepare(source.slice(start, end));
+      n = index.countWords(text, 0, text.length, out);
+    }
+  } else {
+    let count = 0;
+    tokenizer.forEachToken(source.slice(start, end), (token) => {
+      const id = index.add(token);
+      if (out !== null) {
+        out.reserve(1);
+        out.data[out.length++] = id;
+      }
+      count++;
+    });
+    n = count;
   }
-  let n = 0;
-  tokenizer.forEachToken(source.slice(start, end), (token) => {
-    index.add(token);
-    n++;
-  });
+  kept?.endText();
   return n;
 }
 
@@ -22,37 +46,51 @@ export interface CountTask {
   kind: "count";
   texts: PackedTexts;
   options: TokenizeOptions;
+  /** Send back the token ids of every text too. */
+  keepIds: boolean;
 }
 
-/** What a worker returns for a {@link CountTask}. @internal */
+/** What a worker returns for a {@link CountTask} (and at the end of a streamed count). @internal */
 export interface CountResult {
   /** Distinct tokens of the slice in first-seen order, with their counts. */
   packed: PackedCounts;
   /** Tokens counted, repeats included. */
   tokens: number;
+  /** With `keepIds`: the token ids of each text, ids into `packed` (its first-seen order); else null. */
+  kept: KeptIdsPart | null;
+}
+
+/** A {@link CountResult} for posting, with the buffers to transfer. */
+function countOutput(index: TokenIndex, tokens: number, kept: KeptIds | null): TaskOutput {
+  const packed = index.pack();
+  // Views into the growable buffers, transferred whole: no copy on this (the critical) path.
+  const part = kept === null ? null : kept.view();
+  const result: CountResult = { packed, tokens, kept: part };
+  const transfer = [packed.lengths.buffer as ArrayBuffer, packed.counts.buffer as ArrayBuffer];
+  if (part !== null) transfer.push(part.ids.buffer as ArrayBuffer, part.ends.buffer as ArrayBuffer);
+  return { result, transfer };
 }
 
 /** Counts one slice (in whatever thread runs it). @internal */
 export function countSlice(task: CountTask): TaskOutput {
   const index = new TokenIndex();
   const tokenizer = compileTokenizer(task.options);
+  const kept = task.keepIds ? new KeptIds() : null;
   let tokens = 0;
   forEachPackedText(task.texts, (source, start, end) => {
-    tokens += countText(index, tokenizer, source, start, end);
+    tokens += countText(index, tokenizer, source, start, end, kept);
   });
-  const packed = index.pack();
-  const result: CountResult = { packed, tokens };
-  return { result, transfer: [packed.lengths.buffer as ArrayBuffer, packed.counts.buffer as ArrayBuffer] };
+  return countOutput(index, tokens, kept);
 }
 
 /** Messages of a streamed count (`TokenCounter.countInBackground`), in this order. @internal */
 export type StreamCountMessage =
-  | { kind: "count-begin"; options: TokenizeOptions }
+  | { kind: "count-begin"; options: TokenizeOptions; keepIds: boolean }
   | { kind: "count-batch"; texts: PackedTexts }
   | { kind: "count-end" };
 
 // The streamed count a worker is running (one at a time per worker).
-let stream: { index: TokenIndex; tokenizer: CompiledTokenizer; tokens: number } | null = null;
+let stream: { index: TokenIndex; tokenizer: CompiledTokenizer; tokens: number; kept: KeptIds | null } | null = null;
 
 /**
  * Worker side of a streamed count: `count-begin` starts an empty count,
@@ -62,20 +100,22 @@ let stream: { index: TokenIndex; tokenizer: CompiledTokenizer; tokens: number } 
  */
 export function streamCount(message: StreamCountMessage): TaskOutput | null {
   if (message.kind === "count-begin") {
-    stream = { index: new TokenIndex(), tokenizer: compileTokenizer(message.options), tokens: 0 };
+    stream = {
+      index: new TokenIndex(),
+      tokenizer: compileTokenizer(message.options),
+      tokens: 0,
+      kept: message.keepIds ? new KeptIds() : null,
+    };
     return null;
   }
   const state = stream;
   if (state === null) throw new TypeError(`expected "count-begin" before "${message.kind}", got no count running`);
   if (message.kind === "count-batch") {
     forEachPackedText(message.texts, (source, start, end) => {
-      state.tokens += countText(state.index, state.tokenizer, source, start, end);
+      state.tokens += countText(state.index, state.tokenizer, source, start, end, state.kept);
     });
     return { result: { kind: "ack" }, transfer: [] };
   }
   stream = null;
-  const packed = state.index.pack();
-  const result: CountResult = { packed, tokens: state.tokens };
-  return { result, transfer: [packed.lengths.buffer as ArrayBuffer, packed.counts.buffer as ArrayBuffer] };
+  return countOutput(state.index, state.tokens, state.kept);
 }
-

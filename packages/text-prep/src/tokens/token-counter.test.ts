@@ -86,6 +86,32 @@ describe("TokenCounter.countInBackground", () => {
     }
   });
 
+  it("with keepIds, keeps every text's token ids exactly, batches shared between the worker and this thread", async () => {
+    for (const options of [{ stripHtml: true }, { lowercase: true, reservedTokens: ["<unk>"] }] as TokenizeOptions[]) {
+      const expected = new TokenCounter({ ...options, keepIds: true });
+      expected.addText("x review");
+      for (const text of big) expected.addText(text);
+      const background = new TokenCounter({ ...options, keepIds: true });
+      background.addText("x review");
+      const counting = background.countInBackground();
+      for (const text of big) counting.addText(text);
+      await counting.finish();
+      const parallel = new TokenCounter({ ...options, keepIds: true });
+      parallel.addText("x review");
+      await parallel.addTexts(big, { workers: 2 });
+      for (const counter of [background, parallel]) {
+        expectSameCounts(counter, expected);
+        expect(counter.keptTextCount).toBe(big.length + 1);
+        const actual = counter.keptTokenIds();
+        expected.keptTokenIds().forEach((ids, j) => {
+          const got = actual[j] as Int32Array;
+          if (got.length !== ids.length || got.some((id, i) => id !== ids[i])) throw new Error(`text ${j}: kept ids differ`);
+        });
+      }
+      await noWorkersLeft();
+    }
+  });
+
   it("matches addText on small random corpora, with and without a worker (property)", async () => {
     await fc.assert(
       fc.asyncProperty(corpus, optionsArb, fc.constantFrom(0, 1), async (texts, options, workers) => {

@@ -53,6 +53,9 @@ export class IdBuffer {
   }
 }
 
+/** Stands in for an {@link IdBuffer}'s data when no ids are kept (never written). */
+const NO_IDS = new Int32Array(0);
+
 /** Distinct tokens in first-seen order, packed for a worker message. @internal */
 export interface PackedCounts {
   /** The tokens concatenated. */
@@ -139,8 +142,10 @@ export class TokenIndex {
    * here gets the count added, a new one is appended. Merging the packs of
    * consecutive slices of a corpus, in slice order, gives the same ids, order
    * and counts as one pass over the whole corpus.
+   * @param map - If given, shape `[packed tokens]`: receives, per token of the
+   *   pack (its id in the index it was packed from), its id here.
    */
-  merge(packed: PackedCounts): void {
+  merge(packed: PackedCounts, map: Int32Array | null = null): void {
     const { joined, lengths, counts } = packed;
     // Into an empty index, a pack's tokens (distinct) need no lookup.
     const fresh = this.n === 0;
@@ -152,12 +157,14 @@ export class TokenIndex {
       let hash = FNV_OFFSET;
       for (let i = start; i < end; i++) hash = Math.imul(hash ^ joined.charCodeAt(i), FNV_PRIME);
       const count = counts[k] as number;
+      let id: number;
       if (fresh) {
         this.total += count;
-        this.insert(this.emptySlot(hash), joined, start, end, hash, count);
+        id = this.insert(this.emptySlot(hash), joined, start, end, hash, count);
       } else {
-        this.addRange(joined, start, end, hash, count);
+        id = this.addRange(joined, start, end, hash, count);
       }
+      if (map !== null) map[k] = id;
       start = end;
     }
     this.keepWhole = null;
@@ -190,13 +197,17 @@ export class TokenIndex {
   /**
    * Tokenizes `text.slice(from, to)` with the default tokenizer (see
    * `tokenize`) and counts every token, adding new ones. Returns the number
-   * of tokens.
+   * of tokens. With `out`, also appends each token's id to it, in text order.
    */
-  countWords(text: string, from = 0, to = text.length): number {
+  countWords(text: string, from = 0, to = text.length, out: IdBuffer | null = null): number {
     const bytes = latin1(text, from, to);
-    if (bytes !== null) return this.countBytes(bytes, to - from, text, from);
+    if (bytes !== null) return this.countBytes(bytes, to - from, text, from, out);
     const n = to;
     const table = unitClass;
+    // At most one token per two code units (a word character, then a separator).
+    if (out !== null) out.reserve((to - from + 1) >> 1);
+    const data = out === null ? NO_IDS : out.data;
+    let used = out === null ? 0 : out.length;
     let tokenCount = 0;
     let i = from;
     while (i < n) {
@@ -235,10 +246,12 @@ export class TokenIndex {
         }
       }
       tokenCount++;
-      const id = this.find(text, start, i, hash);
+      let id = this.find(text, start, i, hash);
       if (id >= 0) this.counts[id] = (this.counts[id] as number) + 1;
-      else this.insert(this.freeSlot, text, start, i, hash, 1);
+      else id = this.insert(this.freeSlot, text, start, i, hash, 1);
+      if (out !== null) data[used++] = id;
     }
+    if (out !== null) out.length = used;
     this.total += tokenCount;
     return tokenCount;
   }
@@ -312,8 +325,11 @@ export class TokenIndex {
   }
 
   /** {@link countWords} on `bytes[0..n)`, the Latin-1 of `text[base..base + n)`. */
-  private countBytes(bytes: Uint8Array, n: number, text: string, base: number): number {
+  private countBytes(bytes: Uint8Array, n: number, text: string, base: number, out: IdBuffer | null): number {
     const table = byteClass;
+    if (out !== null) out.reserve((n + 1) >> 1);
+    const data = out === null ? NO_IDS : out.data;
+    let used = out === null ? 0 : out.length;
     let tokenCount = 0;
     let i = 0;
     while (i < n) {
@@ -327,10 +343,12 @@ export class TokenIndex {
         hash = Math.imul(hash ^ code, FNV_PRIME);
       }
       tokenCount++;
-      const id = this.findBytes(bytes, start, i, hash);
+      let id = this.findBytes(bytes, start, i, hash);
       if (id >= 0) this.counts[id] = (this.counts[id] as number) + 1;
-      else this.insert(this.freeSlot, text, base + start, base + i, hash, 1);
+      else id = this.insert(this.freeSlot, text, base + start, base + i, hash, 1);
+      if (out !== null) data[used++] = id;
     }
+    if (out !== null) out.length = used;
     this.total += tokenCount;
     return tokenCount;
   }

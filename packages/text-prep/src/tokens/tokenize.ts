@@ -214,6 +214,24 @@ export function compileTokenizer(options: TokenizeOptions = {}, where = "options
   return { lowercase, stripHtml, reservedTokens, forEachToken, prepare: reservedPattern === null ? transform : null };
 }
 
+/**
+ * Whether two tokenizers split every text into the same tokens: same
+ * `lowercase`, same `stripHtml`, same set of reserved tokens (their order
+ * does not matter: longer ones win, and two distinct tokens of one length
+ * cannot both match at one position). @internal
+ */
+export function sameTokenizer(a: CompiledTokenizer, b: CompiledTokenizer): boolean {
+  if (a.lowercase !== b.lowercase || a.stripHtml !== b.stripHtml) return false;
+  if (a.reservedTokens.length !== b.reservedTokens.length) return false;
+  const reserved = new Set(a.reservedTokens);
+  return b.reservedTokens.every((token) => reserved.has(token));
+}
+
+/** A tokenizer's options as text for error messages: `{ lowercase: true, stripHtml: false, reservedTokens: ["<unk>"] }`. @internal */
+export function describeTokenizer(t: CompiledTokenizer): string {
+  return `{ lowercase: ${t.lowercase}, stripHtml: ${t.stripHtml}, reservedTokens: ${JSON.stringify(t.reservedTokens)} }`;
+}
+
 function checkBoolean(value: unknown, name: string): boolean {
   if (value === undefined) return false;
   if (typeof value !== "boolean") throw new TypeError(`expected ${name} to be a boolean, got ${typeof value}`);
