@@ -228,15 +228,22 @@ export class TokenTextEncoder {
       const id = this.index.idOf(tokens[k] as string);
       remap[k] = id < 0 ? oov : id + 1;
     }
-    const { ids, ends } = kept.view();
-    const out = new Int32Array(ids.length);
-    for (let i = 0; i < ids.length; i++) out[i] = remap[ids[i] as number] as number;
-    const sequences = new Array<Int32Array>(ends.length);
-    let start = 0;
-    for (let j = 0; j < ends.length; j++) {
-      const end = ends[j] as number;
-      sequences[j] = out.subarray(start, end);
-      start = end;
+    const parts = kept.parts();
+    let idCount = 0;
+    for (const part of parts) idCount += part.ids.length;
+    const out = new Int32Array(idCount);
+    const sequences = new Array<Int32Array>(kept.texts);
+    let base = 0;
+    let text = 0;
+    for (const { ids, ends } of parts) {
+      for (let i = 0; i < ids.length; i++) out[base + i] = remap[ids[i] as number] as number;
+      let start = base;
+      for (let j = 0; j < ends.length; j++) {
+        const end = base + (ends[j] as number);
+        sequences[text++] = out.subarray(start, end);
+        start = end;
+      }
+      base += ids.length;
     }
     return sequences;
   }

@@ -64,7 +64,7 @@ export interface CountResult {
 function countOutput(index: TokenIndex, tokens: number, kept: KeptIds | null): TaskOutput {
   const packed = index.pack();
   // Views into the growable buffers, transferred whole: no copy on this (the critical) path.
-  const part = kept === null ? null : kept.view();
+  const part = kept === null ? null : kept.toPart();
   const result: CountResult = { packed, tokens, kept: part };
   const transfer = [packed.lengths.buffer as ArrayBuffer, packed.counts.buffer as ArrayBuffer];
   if (part !== null) transfer.push(part.ids.buffer as ArrayBuffer, part.ends.buffer as ArrayBuffer);

@@ -92,8 +92,8 @@ export class TokenCounter {
    * (the order of {@link TokenCounter.entries}). To turn them into encoder
    * ids, use `TokenTextEncoder.encodeCounted(counter)`.
    *
-   * @returns Shape `[texts][tokens]`: views into one buffer (call `slice()` on
-   *   one to own its memory). Counting more texts does not change them.
+   * @returns Shape `[texts][tokens]`: views into a few shared buffers (call
+   *   `slice()` on one to own its memory). Counting more texts does not change them.
    * @throws {TextPrepError} `INVALID_ARGUMENT` if the counter was made without `keepIds: true`.
    *
    * @example
@@ -106,13 +106,15 @@ export class TokenCounter {
     if (kept === null) {
       throw new TextPrepError("INVALID_ARGUMENT", "expected a TokenCounter made with { keepIds: true }, got one that does not keep token ids");
     }
-    const { ids, ends } = kept.view();
-    const out = new Array<Int32Array>(ends.length);
-    let start = 0;
-    for (let j = 0; j < ends.length; j++) {
-      const end = ends[j] as number;
-      out[j] = ids.subarray(start, end);
-      start = end;
+    const out = new Array<Int32Array>(kept.texts);
+    let text = 0;
+    for (const { ids, ends } of kept.parts()) {
+      let start = 0;
+      for (let j = 0; j < ends.length; j++) {
+        const end = ends[j] as number;
+        out[text++] = ids.subarray(start, end);
+        start = end;
+      }
     }
     return out;
   }
@@ -217,12 +219,12 @@ export class TokenCounter {
   /** {@link TokenCounter.mergePacked} for an index counted in this thread: taken over as it is when this counter is empty. */
   private mergeIndex(index: TokenIndex, kept: KeptIds | null): void {
     if (this.index.size > 0) {
-      this.mergePacked(index.pack(), kept === null ? null : kept.view());
+      this.mergePacked(index.pack(), kept === null ? null : kept.toPart());
       return;
     }
     // Empty here: the index's ids become this counter's ids as they are.
     this.index = index;
-    if (this.kept !== null && kept !== null) this.kept.append(kept.view(), null);
+    if (this.kept !== null && kept !== null) this.kept.append(kept.toPart(), null);
   }
 
   /**
