@@ -304,6 +304,24 @@ describe("TokenTextEncoder", () => {
       const other = new TokenTextEncoder(["a"], { lowercase: true, reservedTokens: ["<unk>", "<pad>"] });
       expect(codeOf(() => other.encodeCounted(lower))).toBe("TOKENIZER_MISMATCH");
       expect(() => e.encodeCounted({} as never)).toThrow(new TypeError("expected counter to be a TokenCounter, got object"));
+    });
+
+    it("refuses to encode while a background count of the counter runs (its texts are not there yet)", async () => {
+      const counter = new TokenCounter({ keepIds: true });
+      counter.addText("a b");
+      const e = new TokenTextEncoder(["a", "b", "c"]);
+      const counting = counter.countInBackground({ workers: 0 });
+      counting.addText("c a");
+      expect(codeOf(() => e.encodeCounted(counter))).toBe("INVALID_ARGUMENT");
+      expect(() => counter.keptTokenIds()).toThrow(
+        "expected keptTokenIds after every background count of the counter has finished, got 1 still running (await finish() or cancel() first)",
+      );
+      await counting.finish();
+      expect(e.encodeCounted(counter).map((ids) => [...ids])).toEqual([[1, 2], [3, 1]]);
+      const cancelled = counter.countInBackground({ workers: 0 });
+      cancelled.addText("b");
+      await cancelled.cancel();
+      expect(e.encodeCounted(counter).map((ids) => [...ids])).toEqual([[1, 2], [3, 1]]);
       expect(() => new TokenCounter({ keepIds: "yes" as never })).toThrow(new TypeError("expected options.keepIds to be a boolean, got string"));
     });
   });

@@ -193,7 +193,8 @@ export class TokenTextEncoder {
    * @returns Shape `[counter.keptTextCount][tokens]`: the ids of each counted text,
    *   views into one buffer (call `slice()` on one to own its memory), like `encodeAll`.
    * @throws {TypeError} If `counter` is not a `TokenCounter`.
-   * @throws {TextPrepError} `INVALID_ARGUMENT` if the counter does not keep token ids;
+   * @throws {TextPrepError} `INVALID_ARGUMENT` if the counter does not keep token ids
+   *   or a background count of it has not finished (`finish()` or `cancel()`);
    *   `TOKENIZER_MISMATCH` if its tokenizer options differ from this encoder's
    *   (the message names both): the ids would differ from `encode`'s.
    *

@@ -60,6 +60,7 @@ export class BackgroundCount {
     private readonly absorb: (prefix: CountResult | null, suffix: TokenIndex, suffixKept: KeptIds | null) => void,
     workers: number,
     keepIds: boolean,
+    private readonly onDone: () => void = () => {},
   ) {
     this.localKept = keepIds ? new KeptIds() : null;
     if (workers === 0) return;
@@ -129,7 +130,7 @@ export class BackgroundCount {
     this.pending = [];
     const worker = this.worker;
     if (worker === null) {
-      this.state = "done";
+      this.setDone();
       this.absorb(null, this.local, this.localKept);
       return this.localTokens;
     }
@@ -148,21 +149,28 @@ export class BackgroundCount {
         for (const text of batch) this.localTokens += countText(this.local, this.tokenizer, text, 0, text.length, this.localKept);
       }
       const prefix = await result;
-      this.state = "done";
+      this.setDone();
       this.absorb(prefix, this.local, this.localKept);
       return prefix.tokens + this.localTokens;
     } finally {
-      this.state = "done";
+      this.setDone();
       stopWorker(worker);
     }
   }
 
   /** Stops the worker and drops every count; the counter is left unchanged. */
   async cancel(): Promise<void> {
-    this.state = "done";
+    this.setDone();
     this.held.length = 0;
     this.pending = [];
     await this.worker?.terminate();
+  }
+
+  /** Marks the count finished or cancelled (no more texts); tells the counter once. */
+  private setDone(): void {
+    if (this.state === "done") return;
+    this.state = "done";
+    this.onDone();
   }
 
   private pump(): void {

@@ -53,12 +53,17 @@ export function counterInternals(counter: TokenCounter): {
  */
 export class TokenCounter {
   static {
-    readCounter = (counter) => ({ tokens: counter.index.tokens, tokenizer: counter.tokenizer, kept: counter.kept });
+    readCounter = (counter) => {
+      counter.checkNotRunning("encodeCounted");
+      return { tokens: counter.index.tokens, tokenizer: counter.tokenizer, kept: counter.kept };
+    };
   }
 
   private index = new TokenIndex();
   private readonly tokenizer: CompiledTokenizer;
   private kept: KeptIds | null;
+  /** Background counts started and not yet finished or cancelled: their texts are not here yet. */
+  private running = 0;
   /** The tokenizer options this counter uses. */
   readonly tokenizeOptions: Readonly<Required<TokenizeOptions>>;
 
@@ -94,7 +99,8 @@ export class TokenCounter {
    *
    * @returns Shape `[texts][tokens]`: views into a few shared buffers (call
    *   `slice()` on one to own its memory). Counting more texts does not change them.
-   * @throws {TextPrepError} `INVALID_ARGUMENT` if the counter was made without `keepIds: true`.
+   * @throws {TextPrepError} `INVALID_ARGUMENT` if the counter was made without `keepIds: true`,
+   *   or while a background count of it has not finished (its texts would be missing).
    *
    * @example
    * const counter = new TokenCounter({ keepIds: true });
@@ -106,6 +112,7 @@ export class TokenCounter {
     if (kept === null) {
       throw new TextPrepError("INVALID_ARGUMENT", "expected a TokenCounter made with { keepIds: true }, got one that does not keep token ids");
     }
+    this.checkNotRunning("keptTokenIds");
     const out = new Array<Int32Array>(kept.texts);
     let text = 0;
     for (const { ids, ends } of kept.parts()) {
@@ -202,6 +209,16 @@ export class TokenCounter {
     return n;
   }
 
+  /** Kept ids are incomplete while a background count runs: refuse to hand them out. */
+  private checkNotRunning(method: string): void {
+    if (this.running > 0) {
+      throw new TextPrepError(
+        "INVALID_ARGUMENT",
+        `expected ${method} after every background count of the counter has finished, got ${this.running} still running (await finish() or cancel() first)`,
+      );
+    }
+  }
+
   /**
    * Adds the counts of `packed` (counted elsewhere, in corpus order after
    * what is here) and its kept ids, translated to this counter's ids.
@@ -287,7 +304,7 @@ export class TokenCounter {
     }
     const workers = options.workers ?? 1;
     if (workers !== 0 && workers !== 1) throw new RangeError(`expected workers to be 0 or 1, got ${String(workers)}`);
-    return new BackgroundCount(
+    const counting = new BackgroundCount(
       this.tokenizer,
       (prefix, suffix, suffixKept) => {
         if (prefix !== null) this.mergePacked(prefix.packed, prefix.kept);
@@ -295,7 +312,12 @@ export class TokenCounter {
       },
       workers,
       this.kept !== null,
+      () => {
+        this.running--;
+      },
     );
+    this.running++;
+    return counting;
   }
 
   /** Number of distinct tokens counted. */
