@@ -16,7 +16,10 @@ const MAX_IN_FLIGHT = 2;
  * else, typically reading the corpus: made by `TokenCounter.countInBackground`.
  * Give it the texts in corpus order with {@link BackgroundCount.addText}, then
  * `await` {@link BackgroundCount.finish}: the counts land in the counter then,
- * exactly as if every text had gone through `counter.addText` in the same order.
+ * exactly as if every text had gone through `counter.addText` in the same order
+ * (for a counter made with `keepIds: true`, the texts' token ids too: the
+ * worker keeps them as its own ids, translated to the counter's as its counts
+ * are merged).
  *
  * Texts are sent to the worker in batches (as UTF-16 code units in a
  * transferred buffer, not cloned one by one). The worker counts them in
