@@ -199,6 +199,8 @@ function fmt(v: number | null, digits = 1): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
+    // `pnpm bench:rnn -- --model char` hands the script a literal "--" first
+    args: process.argv.slice(2).filter((a, i) => !(i === 0 && a === "--")),
     options: {
       worker: { type: "string" },
       model: { type: "string", multiple: true },
