@@ -1,8 +1,8 @@
 export { BackendsError } from "./backends-error";
 export type { BackendsErrorCode } from "./backends-error";
-export { currentEngine } from "./engine-info";
-export type { EngineInfo } from "./engine-info";
-export { formatBackendReport, initBackend } from "./init-backend";
+export { currentEngine } from "./backend-info";
+export type { EngineInfo } from "./backend-info";
+export { formatBackendReport, initBackend } from "./init/init-backend";
 export type {
   BackendReport,
   EngineModuleSpecifier,
@@ -11,7 +11,7 @@ export type {
   SkippedEngine,
   WasmBinaryName,
   WasmDetails,
-} from "./init-backend";
+} from "./init/init-backend";
 export { KERNEL_GROUPS, listRegisteredKernels, registerKernels, unregisterKernels } from "./register-kernels";
 export type { KernelGroup, RegisteredKernel } from "./register-kernels";
 export {
@@ -20,7 +20,7 @@ export {
   RECURRENT_KERNEL_NAMES,
   registerRecurrentKernels,
 } from "./kernels/recurrent/register-recurrent-kernels";
-export { LSTM_STEP, LSTM_STEP_GRAD } from "./kernels/recurrent/lstm-step";
+export { LSTM_STEP, LSTM_STEP_GRAD } from "./kernels/recurrent/step/lstm-step";
 export {
   BIDIRECTIONAL_LSTM_SEQUENCE,
   BIDIRECTIONAL_LSTM_SEQUENCE_GRAD,
@@ -28,20 +28,20 @@ export {
   LSTM_SEQUENCE_GRAD,
   lstmSequenceAvailable,
   setLstmSequenceKernels,
-} from "./kernels/recurrent/lstm-sequence";
+} from "./kernels/recurrent/sequence/lstm-sequence";
 export {
   closeSequenceEngine,
   recurrentKernelsInfo,
   recurrentThreadsReady,
   setRecurrentThreads,
   setRelaxedSimd,
-} from "./kernels/recurrent/sequence-threads";
-export type { RelaxedSimdMode } from "./kernels/recurrent/sequence-threads";
-export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/gru-step";
-export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/simple-rnn-step";
-export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/recurrent-activation";
-export type { RecurrentActivation } from "./kernels/recurrent/recurrent-activation";
-export type { FusedKernelBackend } from "./kernels/recurrent/fused-kernel";
-export { setRecurrentSimdKernels } from "./kernels/recurrent/recurrent-simd-module";
-export { registerTransposeFreeMatMul } from "./kernels/recurrent/transpose-free-mat-mul";
+} from "./kernels/recurrent/sequence/sequence-threads";
+export type { RelaxedSimdMode } from "./kernels/recurrent/sequence/sequence-threads";
+export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/step/gru-step";
+export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/step/simple-rnn-step";
+export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/step/recurrent-activation";
+export type { RecurrentActivation } from "./kernels/recurrent/step/recurrent-activation";
+export type { FusedKernelBackend } from "./kernels/recurrent/step/fused-kernel";
+export { setRecurrentSimdKernels } from "./wasm/recurrent-module";
+export { registerTransposeFreeMatMul } from "./kernels/transpose-free-mat-mul";
 export { ADAM_UPDATE } from "./kernels/adam-update";

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "../expect-close";
+import { expectClose } from "../test-support/expect-close";
 import { registerKernels } from "../register-kernels";
-import { TEST_BACKENDS, useBackend } from "../test-backends";
+import { TEST_BACKENDS, useBackend } from "../test-support/test-backends";
 import { ADAM_UPDATE } from "./adam-update";
-import { setRecurrentSimdKernels } from "./recurrent/recurrent-simd-module";
+import { setRecurrentSimdKernels } from "../wasm/recurrent-module";
 
 // The fused update against the stock optimizer's own arithmetic: three steps of tf.train.adam on a variable, and
 // the same three steps through the kernel from the same start (float32: 1e-6 relative differences from rounding

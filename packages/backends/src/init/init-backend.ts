@@ -2,11 +2,11 @@ import * as tf from "@tensorflow/tfjs";
 import type * as NodeFs from "node:fs";
 import type * as NodeModule from "node:module";
 import type * as NodePath from "node:path";
-import { BackendsError } from "./backends-error";
-import { KERNEL_GROUPS, registerKernels as registerOurKernels } from "./register-kernels";
-import type { KernelGroup } from "./register-kernels";
-import { recurrentKernelsInfo, setRecurrentThreads, setRelaxedSimd } from "./kernels/recurrent/sequence-threads";
-import type { RelaxedSimdMode } from "./kernels/recurrent/sequence-threads";
+import { BackendsError } from "../backends-error";
+import { KERNEL_GROUPS, registerKernels as registerOurKernels } from "../register-kernels";
+import type { KernelGroup } from "../register-kernels";
+import { recurrentKernelsInfo, setRecurrentThreads, setRelaxedSimd } from "../kernels/recurrent/sequence/sequence-threads";
+import type { RelaxedSimdMode } from "../kernels/recurrent/sequence/sequence-threads";
 
 /** The engines {@link initBackend} knows, by their tfjs backend names. `"tensorflow"` is native libtensorflow. */
 export type EngineName = "tensorflow" | "wasm" | "cpu";

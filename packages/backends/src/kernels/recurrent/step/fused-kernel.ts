@@ -1,8 +1,8 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import { BackendsError } from "../../backends-error";
-import { backendArrays } from "./backend-arrays";
-import type { RecurrentSimdExports } from "./recurrent-simd-module";
-import { simdKernelsFor } from "./recurrent-simd-module";
+import { BackendsError } from "../../../backends-error";
+import { backendArrays } from "../backend-arrays";
+import type { RecurrentSimdExports } from "../../../wasm/recurrent-module";
+import { simdKernelsFor } from "../../../wasm/recurrent-module";
 
 /** Backends the fused recurrent kernels are written for. */
 export type FusedKernelBackend = "cpu" | "wasm";

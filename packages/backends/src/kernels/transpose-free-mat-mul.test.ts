@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "../../expect-close";
-import { useBackend } from "../../test-backends";
+import { expectClose } from "../test-support/expect-close";
+import { useBackend } from "../test-support/test-backends";
 import { registerTransposeFreeMatMul } from "./transpose-free-mat-mul";
 
 // The replacement wasm BatchMatMul against the same products computed with explicit transposes and the plain

@@ -12,7 +12,7 @@ import {
 } from "./chapter-models";
 import type { CharSizes, SentimentSizes } from "./chapter-models";
 import { expectClose } from "./expect-close";
-import { registerKernels } from "./register-kernels";
+import { registerKernels } from "../register-kernels";
 import { TEST_BACKENDS, useBackend } from "./test-backends";
 
 // Tiny versions of the chapter's two models: same layers, small sizes, so the suite stays fast.

@@ -1,9 +1,9 @@
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import { BackendsError } from "../../backends-error";
-import type { FusedKernelBackend } from "./fused-kernel";
-import { expectShape } from "./fused-kernel";
-import { backendArrays } from "./backend-arrays";
-import { activationCode } from "./recurrent-activation";
+import { BackendsError } from "../../../backends-error";
+import type { FusedKernelBackend } from "../step/fused-kernel";
+import { expectShape } from "../step/fused-kernel";
+import { backendArrays } from "../backend-arrays";
+import { activationCode } from "../step/recurrent-activation";
 import type { KeptBlock } from "./sequence-threads";
 import { sequenceEngine } from "./sequence-threads";
 

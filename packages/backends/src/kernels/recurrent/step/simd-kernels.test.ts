@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "../../expect-close";
-import { useBackend } from "../../test-backends";
+import { expectClose } from "../../../test-support/expect-close";
+import { useBackend } from "../../../test-support/test-backends";
 import { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./gru-step";
 import { LSTM_STEP, LSTM_STEP_GRAD } from "./lstm-step";
 import { RECURRENT_ACTIVATIONS } from "./recurrent-activation";
-import { setRecurrentSimdKernels, simdKernelsFor } from "./recurrent-simd-module";
-import { registerRecurrentKernels } from "./register-recurrent-kernels";
+import { setRecurrentSimdKernels, simdKernelsFor } from "../../../wasm/recurrent-module";
+import { registerRecurrentKernels } from "../register-recurrent-kernels";
 import { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./simple-rnn-step";
 
 // The WebAssembly SIMD kernels (assembly/recurrent.ts) against the JavaScript kernels, which the layer tests check

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "../../expect-close";
-import { TEST_BACKENDS, useBackend } from "../../test-backends";
+import { expectClose } from "../../../test-support/expect-close";
+import { TEST_BACKENDS, useBackend } from "../../../test-support/test-backends";
 import { BIDIRECTIONAL_LSTM_SEQUENCE, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
-import { registerRecurrentKernels } from "./register-recurrent-kernels";
+import { registerRecurrentKernels } from "../register-recurrent-kernels";
 import { recurrentThreadsReady, setRecurrentThreads, setRelaxedSimd } from "./sequence-threads";
 
 // The whole-sequence kernels against an LSTM written with plain tf ops (forward values, and tfjs autodiff for the

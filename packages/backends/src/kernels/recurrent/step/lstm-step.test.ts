@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BackendsError } from "../../backends-error";
-import { expectClose } from "../../expect-close";
-import { TEST_BACKENDS, useBackend } from "../../test-backends";
+import { BackendsError } from "../../../backends-error";
+import { expectClose } from "../../../test-support/expect-close";
+import { TEST_BACKENDS, useBackend } from "../../../test-support/test-backends";
 import { LSTM_STEP, LSTM_STEP_GRAD } from "./lstm-step";
 import { FLUSH_TO_ZERO_BELOW } from "./recurrent-activation";
-import { setRecurrentSimdKernels, simdKernelsFor } from "./recurrent-simd-module";
-import { hasRecurrentKernels, RECURRENT_KERNEL_NAMES, registerRecurrentKernels } from "./register-recurrent-kernels";
+import { setRecurrentSimdKernels, simdKernelsFor } from "../../../wasm/recurrent-module";
+import { hasRecurrentKernels, RECURRENT_KERNEL_NAMES, registerRecurrentKernels } from "../register-recurrent-kernels";
 
 // The fused LSTM step kernels against the same step written with plain tfjs ops (forward), and against tfjs
 // autodiff of that step (backward). GRU and SimpleRNN kernels are checked end to end by the fast-layer tests of

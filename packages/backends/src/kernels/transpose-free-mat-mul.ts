@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
-import { registerOurKernel } from "../../kernel-registry";
+import { registerOurKernel } from "../kernel-registry";
 
 type Args = { inputs: Record<string, TensorInfo>; backend: { disposeData(dataId: object): void }; attrs: NamedAttrMap };
 

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { BackendsError } from "./backends-error";
+import { BackendsError } from "../backends-error";
 import { formatBackendReport, initBackend } from "./init-backend";
 import type { EngineModuleSpecifier } from "./init-backend";
-import { RECURRENT_KERNEL_NAMES } from "./kernels/recurrent/recurrent-kernel-configs";
+import { RECURRENT_KERNEL_NAMES } from "../kernels/recurrent/recurrent-kernel-configs";
 
 /** What Node throws for a missing optional peer. */
 function notInstalled(specifier: string): Error {
