@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
+    // wasm-out/ is build output that the kernels import: build it first when missing or stale.
+    globalSetup: ["src/test-support/build-wasm-setup.ts"],
     testTimeout: 60_000,
   },
 });

@@ -1,4 +1,4 @@
-import { RECURRENT_SIMD_WASM_BASE64 } from "./recurrent-wasm";
+import { RECURRENT_SIMD_WASM_BASE64 } from "../../wasm-out/recurrent-wasm";
 import { decodeBase64 } from "./decode-base64";
 
 /** Exports of the AssemblyScript SIMD module (assembly/recurrent.ts); pointers are byte offsets in the tfjs heap. */

@@ -1,6 +1,6 @@
 import { BackendsError } from "../../../backends-error";
 import { decodeBase64 } from "../../../wasm/decode-base64";
-import { SEQUENCE_RELAXED_WASM_BASE64, SEQUENCE_WASM_BASE64 } from "../../../wasm/sequence-wasm";
+import { SEQUENCE_RELAXED_WASM_BASE64, SEQUENCE_WASM_BASE64 } from "../../../../wasm-out/sequence-wasm";
 
 /**
  * The whole-sequence kernels (assembly/sequence.ts) on a shared WebAssembly memory, run by the calling thread and
