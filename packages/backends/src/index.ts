@@ -27,21 +27,28 @@ export {
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
   lstmSequenceAvailable,
-  setLstmSequenceKernels,
 } from "./kernels/recurrent/sequence/lstm-sequence";
 export {
-  closeSequenceEngine,
+  closeRecurrentThreads,
   recurrentKernelsInfo,
   recurrentThreadsReady,
-  setRecurrentThreads,
-  setRelaxedSimd,
-} from "./kernels/recurrent/sequence/sequence-threads";
-export type { RelaxedSimdMode } from "./kernels/recurrent/sequence/sequence-threads";
+} from "./kernels/recurrent/sequence/sequence-runtime";
+export type { RecurrentKernelsInfo, RecurrentThreadsReadyOptions } from "./kernels/recurrent/sequence/sequence-runtime";
+export {
+  configureRecurrentKernels,
+  MAX_RECURRENT_THREADS,
+  recurrentKernelSettings,
+} from "./kernels/recurrent/recurrent-kernel-settings";
+export type {
+  RecurrentKernelOptions,
+  RecurrentKernelSettings,
+  RecurrentKernelSwitches,
+  RelaxedSimdMode,
+} from "./kernels/recurrent/recurrent-kernel-settings";
 export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/step/gru-step";
 export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/step/simple-rnn-step";
 export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/step/recurrent-activation";
 export type { RecurrentActivation } from "./kernels/recurrent/step/recurrent-activation";
 export type { FusedKernelBackend } from "./kernels/recurrent/step/fused-kernel";
-export { setRecurrentSimdKernels } from "./wasm/recurrent-module";
 export { registerTransposeFreeMatMul } from "./kernels/transpose-free-mat-mul";
 export { ADAM_UPDATE } from "./kernels/adam-update";

@@ -5,8 +5,9 @@ import type * as NodePath from "node:path";
 import { BackendsError } from "../backends-error";
 import { KERNEL_GROUPS, registerKernels as registerOurKernels } from "../register-kernels";
 import type { KernelGroup } from "../register-kernels";
-import { recurrentKernelsInfo, setRecurrentThreads, setRelaxedSimd } from "../kernels/recurrent/sequence/sequence-threads";
-import type { RelaxedSimdMode } from "../kernels/recurrent/sequence/sequence-threads";
+import { configureRecurrentKernels } from "../kernels/recurrent/recurrent-kernel-settings";
+import type { RelaxedSimdMode } from "../kernels/recurrent/recurrent-kernel-settings";
+import { recurrentKernelsInfo, recurrentThreadsReady } from "../kernels/recurrent/sequence/sequence-runtime";
 
 /** The engines {@link initBackend} knows, by their tfjs backend names. `"tensorflow"` is native libtensorflow. */
 export type EngineName = "tensorflow" | "wasm" | "cpu";
@@ -476,10 +477,11 @@ async function run(order: EngineName[], forced: EngineName | undefined, options:
     };
     if (attempt.wasm !== undefined) report.wasm = attempt.wasm;
     if (groups.includes("recurrent") && (engine === "cpu" || engine === "wasm")) {
-      if (options.recurrentThreads !== undefined) setRecurrentThreads(options.recurrentThreads);
-      if (options.relaxedSimd !== undefined) setRelaxedSimd(options.relaxedSimd);
+      if (options.recurrentThreads !== undefined) configureRecurrentKernels({ threads: options.recurrentThreads });
+      if (options.relaxedSimd !== undefined) configureRecurrentKernels({ relaxedSimd: options.relaxedSimd });
       // start the worker threads now, so that the first training step already has them
-      const info = await recurrentKernelsInfo();
+      await recurrentThreadsReady();
+      const info = recurrentKernelsInfo();
       if (info !== null) report.recurrent = info;
     }
     for (const notTried of order.slice(order.indexOf(engine) + 1)) {

@@ -1,5 +1,6 @@
 import { RECURRENT_SIMD_WASM_BASE64 } from "../../wasm-out/recurrent-wasm";
 import { decodeBase64 } from "./decode-base64";
+import { webAssembly } from "./webassembly-api";
 
 /** Exports of the AssemblyScript SIMD module (assembly/recurrent.ts); pointers are byte offsets in the tfjs heap. */
 export interface RecurrentSimdExports {
@@ -44,40 +45,13 @@ export interface RecurrentSimdExports {
   ): void;
 }
 
-/** The parts of the WebAssembly JS API used here (the package's TypeScript lib has no DOM/WebAssembly types). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-  Memory: new (descriptor: { initial: number }) => object;
-}
-const wasmApi = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-
-let enabled = true;
 let compiled: object | null | undefined;
 const instances = new WeakMap<object, RecurrentSimdExports | null>();
-
-/**
- * Turns the WebAssembly SIMD versions of the fused kernels on or off (they are on by default; when off, or where
- * WebAssembly SIMD is unavailable, the wasm backend runs the same kernels in JavaScript on its heap).
- *
- * @param on whether to use the SIMD kernels.
- * @returns the previous setting.
- * @example
- * const before = setRecurrentSimdKernels(false); // compare against the JavaScript kernels
- * setRecurrentSimdKernels(before);
- */
-export function setRecurrentSimdKernels(on: boolean): boolean {
-  if (typeof on !== "boolean") throw new TypeError(`expected a boolean, got ${typeof on}`);
-  const before = enabled;
-  enabled = on;
-  return before;
-}
-
 
 function compileModule(): object | null {
   if (compiled !== undefined) return compiled;
   try {
-    compiled = wasmApi === undefined ? null : new wasmApi.Module(decodeBase64(RECURRENT_SIMD_WASM_BASE64));
+    compiled = webAssembly === undefined ? null : new webAssembly.Module(decodeBase64(RECURRENT_SIMD_WASM_BASE64));
   } catch {
     // No SIMD support, or synchronous compilation refused (browser main thread): keep the JavaScript kernels.
     compiled = null;
@@ -86,20 +60,21 @@ function compileModule(): object | null {
 }
 
 /**
- * The SIMD kernels bound to a tfjs wasm backend's memory, or null when they are disabled or cannot be used.
+ * The SIMD kernels bound to a tfjs wasm backend's memory (its `wasm.asm.memory` or `wasm.wasmMemory`, tfjs
+ * internals), or null where they cannot be used (no WebAssembly SIMD, synchronous compilation refused, not a wasm
+ * backend). The `simdKernels` test switch is applied by the caller ({@link fusedKernelConfig}).
  */
 export function simdKernelsFor(backend: unknown): RecurrentSimdExports | null {
-  if (!enabled) return null;
   const module = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
   const memory = module?.asm?.memory ?? module?.wasmMemory;
-  if (wasmApi === undefined || !(memory instanceof wasmApi.Memory)) return null;
+  if (webAssembly === undefined || !(memory instanceof webAssembly.Memory)) return null;
   const cached = instances.get(memory);
   if (cached !== undefined) return cached;
   const mod = compileModule();
   let exports: RecurrentSimdExports | null = null;
   if (mod !== null) {
     try {
-      exports = new wasmApi.Instance(mod, { env: { memory } }).exports as unknown as RecurrentSimdExports;
+      exports = new webAssembly.Instance(mod, { env: { memory } }).exports as unknown as RecurrentSimdExports;
     } catch {
       exports = null;
     }

@@ -4,7 +4,9 @@ import { expectClose } from "../../../test-support/expect-close";
 import { TEST_BACKENDS, useBackend } from "../../../test-support/test-backends";
 import { BIDIRECTIONAL_LSTM_SEQUENCE, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
 import { registerRecurrentKernels } from "../register-recurrent-kernels";
-import { recurrentThreadsReady, setRecurrentThreads, setRelaxedSimd } from "./sequence-threads";
+import { configureRecurrentKernels } from "../recurrent-kernel-settings";
+import type { RecurrentKernelOptions } from "../recurrent-kernel-settings";
+import { recurrentKernelsInfo, recurrentThreadsReady } from "./sequence-runtime";
 
 // The whole-sequence kernels against an LSTM written with plain tf ops (forward values, and tfjs autodiff for the
 // backward kernel), with the threads splitting the units and without. Shapes exercise the 4 × 8 register tiles,
@@ -107,19 +109,18 @@ const RUNS = [
 
 for (const { backend, threads, relaxed } of RUNS) {
   describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD} (${backend}, ${threads} thread${threads > 1 ? "s" : ""}, relaxed SIMD ${relaxed})`, () => {
-    let before: number | null = null;
+    let before: RecurrentKernelOptions = {};
     let running = 0;
-    let usedRelaxed = false;
+    let usedRelaxed: boolean | undefined;
     beforeAll(async () => {
       await useBackend(backend);
       registerRecurrentKernels();
-      before = setRecurrentThreads(threads);
-      usedRelaxed = setRelaxedSimd(relaxed);
+      before = configureRecurrentKernels({ threads, relaxedSimd: relaxed });
       running = await recurrentThreadsReady();
+      usedRelaxed = recurrentKernelsInfo()?.relaxedSimd;
     });
     afterAll(() => {
-      setRecurrentThreads(before);
-      setRelaxedSimd("auto");
+      configureRecurrentKernels(before);
     });
 
     it(`runs on ${threads} thread${threads > 1 ? "s" : ""}, relaxed SIMD ${relaxed}`, () => {

@@ -3,9 +3,12 @@ import { BackendsError } from "../../../backends-error";
 import type { FusedKernelBackend } from "../step/fused-kernel";
 import { expectShape } from "../step/fused-kernel";
 import { backendArrays } from "../backend-arrays";
+import { recurrentKernelSettingsStore } from "../recurrent-kernel-settings";
 import { activationCode } from "../step/recurrent-activation";
-import type { KeptBlock } from "./sequence-threads";
-import { sequenceEngine } from "./sequence-threads";
+import type { KeptBlock } from "./sequence-arena";
+import { BARRIER_BYTES } from "./sequence-protocol";
+import type { SequenceRuntime } from "./sequence-runtime";
+import { sequenceRuntime } from "./sequence-runtime";
 
 /**
  * Kernel name of a whole LSTM sequence (`tf.layers.lstm` semantics, gate order i, f, c, o), forward.
@@ -81,7 +84,7 @@ function checkInputs(kernel: string, inputs: Inputs, required: readonly string[]
 function unavailable(kernel: string): never {
   throw new BackendsError(
     "KERNEL_INPUT",
-    `${kernel}: expected WebAssembly with SIMD and shared memory (threads), got an engine without them; use the per-step kernels`,
+    `${kernel}: expected WebAssembly with SIMD and shared memory (threads), got a runtime without them; use the per-step kernels`,
   );
 }
 
@@ -157,9 +160,9 @@ function checkLayerInputs(kernel: string, shapes: Record<string, number[]>, suff
  * Runs one call per lane: a single lane on every thread (the units split between them, meeting once per step);
  * several lanes at once, one per thread.
  */
-function runLanes(engine: NonNullable<ReturnType<typeof sequenceEngine>>, fn: "lstmSequenceForward" | "lstmSequenceBackward", calls: number[][]): void {
-  if (calls.length === 1) engine.run(fn, calls[0]!);
-  else engine.runEach(calls.map((args) => ({ fn, args })));
+function runLanes(runtime: SequenceRuntime, fn: "lstmSequenceForward" | "lstmSequenceBackward", calls: number[][]): void {
+  if (calls.length === 1) runtime.pool.run(fn, calls[0]!);
+  else runtime.pool.runEach(calls.map((args) => ({ fn, args })));
 }
 
 /** The forward kernel for lanes with the given input suffixes ("" with a goBackwards attribute, or "F", "B"). */
@@ -176,7 +179,8 @@ function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: 
     const backwards = suffixes.length === 1 ? [flag(a, "goBackwards")] : [0, 1];
     const returnSequences = flag(a, "returnSequences") === 1;
     const forGradient = flag(a, "forGradient") === 1;
-    const engine = sequenceEngine() ?? unavailable(name);
+    const runtime = sequenceRuntime() ?? unavailable(name);
+    const arena = runtime.arena;
     const arrays = backendArrays(backendName, backend);
 
     const seq = batch * time * units;
@@ -195,59 +199,59 @@ function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: 
     let block: KeptBlock | null = null;
     let base: number;
     if (forGradient) {
-      block = engine.keep(layout.bytes, { ...d, act, rec, masked: masked ? 1 : 0, lanes: suffixes.length, goBackwards: backwards[0]! });
+      block = arena.keep(layout.bytes, { ...d, act, rec, masked: masked ? 1 : 0, lanes: suffixes.length, goBackwards: backwards[0]! });
       base = block.offset;
     } else {
-      base = engine.alloc(layout.bytes / 4);
+      base = arena.alloc(layout.bytes / 4);
     }
     try {
       const scratch = suffixes.map(() => ({
-        w: engine.alloc(inputDim * g4),
-        bias: engine.alloc(g4),
-        u: engine.alloc(units * g4),
-        xw: engine.alloc(seq * 4),
-        hT: engine.alloc(state),
-        cT: engine.alloc(state),
-        z: engine.alloc(batch * g4),
+        w: arena.alloc(inputDim * g4),
+        bias: arena.alloc(g4),
+        u: arena.alloc(units * g4),
+        xw: arena.alloc(seq * 4),
+        hT: arena.alloc(state),
+        cT: arena.alloc(state),
+        z: arena.alloc(batch * g4),
       }));
-      engine.commit();
+      arena.commit();
       const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
       const x = base + layout.x;
       const mask = masked ? base + layout.mask : 0;
-      engine.write(x, read("x"));
-      if (masked) engine.write(mask, read("mask"));
+      arena.write(x, read("x"));
+      if (masked) arena.write(mask, read("mask"));
       const calls = suffixes.map((sfx, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
-        engine.write(sc.w, read(`kernel${sfx}`));
+        arena.write(sc.w, read(`kernel${sfx}`));
         const hasBias = inputs[`bias${sfx}`] !== undefined;
-        if (hasBias) engine.write(sc.bias, read(`bias${sfx}`));
-        engine.write(sc.u, read(`u${sfx}`));
-        engine.write(base + at.h0!, read(`h0${sfx}`));
-        engine.write(base + at.c0!, read(`c0${sfx}`));
+        if (hasBias) arena.write(sc.bias, read(`bias${sfx}`));
+        arena.write(sc.u, read(`u${sfx}`));
+        arena.write(base + at.h0!, read(`h0${sfx}`));
+        arena.write(base + at.c0!, read(`c0${sfx}`));
         return [
           x, sc.w, hasBias ? sc.bias : 0, sc.u, base + at.h0!, base + at.c0!, mask, sc.xw, base + at.y!, base + at.cs!,
-          base + at.gates!, sc.hT, sc.cT, sc.z, engine.barrier, batch, time, inputDim, units, backwards[l]!, act, rec,
+          base + at.gates!, sc.hT, sc.cT, sc.z, BARRIER_BYTES, batch, time, inputDim, units, backwards[l]!, act, rec,
         ];
       });
-      runLanes(engine, "lstmSequenceForward", calls);
+      runLanes(runtime, "lstmSequenceForward", calls);
       suffixes.forEach((_, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
         if (forGradient) {
-          engine.exports.transpose(sc.w, base + at.wT!, inputDim, g4);
-          engine.exports.transpose(sc.u, base + at.uT!, units, g4);
+          runtime.exports.transpose(sc.w, base + at.wT!, inputDim, g4);
+          runtime.exports.transpose(sc.u, base + at.uT!, units, g4);
         }
         const o = laneOuts[l]!;
-        if (o.y !== null) arrays.read(o.y, name).set(engine.view(base + at.y!, seq));
-        arrays.read(o.h, name).set(engine.view(sc.hT, state));
-        arrays.read(o.c, name).set(engine.view(sc.cT, state));
+        if (o.y !== null) arrays.read(o.y, name).set(arena.view(base + at.y!, seq));
+        arrays.read(o.h, name).set(arena.view(sc.hT, state));
+        arrays.read(o.c, name).set(arena.view(sc.cT, state));
       });
     } catch (e) {
-      if (block !== null) engine.release(block.id);
+      if (block !== null) arena.release(block.id);
       throw e;
     } finally {
-      engine.reset();
+      arena.reset();
     }
     if (block !== null) outs.push(arrays.int32([1], Int32Array.of(block.id)));
     return outs;
@@ -258,10 +262,11 @@ function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: 
 function backwardKernel(backendName: FusedKernelBackend, name: string, suffixes: readonly string[]): KernelFunc {
   return (({ inputs, backend }: { inputs: Inputs; backend: unknown }) => {
     if (inputs.saved === undefined) throw new BackendsError("KERNEL_INPUT", `${name}: expected input "saved", got none`);
-    const engine = sequenceEngine() ?? unavailable(name);
+    const runtime = sequenceRuntime() ?? unavailable(name);
+    const arena = runtime.arena;
     const arrays = backendArrays(backendName, backend);
     const handle = arrays.readInt32(inputs.saved, name)[0] ?? 0;
-    const block = engine.keptBlock(handle, name);
+    const block = arena.keptBlock(handle, name);
     const m = block.meta as Record<string, number>;
     if (m.lanes !== suffixes.length) {
       throw new BackendsError("KERNEL_INPUT", `${name}: expected the handle of a ${suffixes.length}-direction forward call, got one of ${m.lanes}`);
@@ -290,51 +295,51 @@ function backwardKernel(backendName: FusedKernelBackend, name: string, suffixes:
     }));
     try {
       const scratch = suffixes.map((sfx) => ({
-        dy: inputs[`dy${sfx}`] === undefined ? 0 : engine.alloc(seq),
-        dh: engine.alloc(state),
-        dc: engine.alloc(state),
-        dhRec: engine.alloc(state),
-        dz: engine.alloc(seq * 4),
-        dx: engine.alloc(B * T * D),
-        dw: engine.alloc(D * g4),
-        db: engine.alloc(g4),
-        du: engine.alloc(U * g4),
+        dy: inputs[`dy${sfx}`] === undefined ? 0 : arena.alloc(seq),
+        dh: arena.alloc(state),
+        dc: arena.alloc(state),
+        dhRec: arena.alloc(state),
+        dz: arena.alloc(seq * 4),
+        dx: arena.alloc(B * T * D),
+        dw: arena.alloc(D * g4),
+        db: arena.alloc(g4),
+        du: arena.alloc(U * g4),
       }));
-      engine.commit();
+      arena.commit();
       const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
       const calls = suffixes.map((sfx, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
-        if (sc.dy !== 0) engine.write(sc.dy, read(`dy${sfx}`));
-        if (inputs[`dh${sfx}`] === undefined) engine.zero(sc.dh, state);
-        else engine.write(sc.dh, read(`dh${sfx}`));
-        if (inputs[`dc${sfx}`] === undefined) engine.zero(sc.dc, state);
-        else engine.write(sc.dc, read(`dc${sfx}`));
+        if (sc.dy !== 0) arena.write(sc.dy, read(`dy${sfx}`));
+        if (inputs[`dh${sfx}`] === undefined) arena.zero(sc.dh, state);
+        else arena.write(sc.dh, read(`dh${sfx}`));
+        if (inputs[`dc${sfx}`] === undefined) arena.zero(sc.dc, state);
+        else arena.write(sc.dc, read(`dc${sfx}`));
         return [
           base + layout.x, base + at.wT!, base + at.gates!, base + at.cs!, base + at.y!, base + at.h0!, base + at.c0!,
           base + at.uT!, sc.dy, m.masked === 1 ? base + layout.mask : 0, sc.dh, sc.dc, sc.dhRec, sc.dz, sc.dx, sc.dw, sc.db,
-          sc.du, engine.barrier, B, T, D, U, backwards[l]!, m.act!, m.rec!,
+          sc.du, BARRIER_BYTES, B, T, D, U, backwards[l]!, m.act!, m.rec!,
         ];
       });
-      runLanes(engine, "lstmSequenceBackward", calls);
+      runLanes(runtime, "lstmSequenceBackward", calls);
       const dx = arrays.read(outDx, name);
-      dx.set(engine.view(scratch[0]!.dx, B * T * D));
+      dx.set(arena.view(scratch[0]!.dx, B * T * D));
       for (let l = 1; l < suffixes.length; l++) {
-        const more = engine.view(scratch[l]!.dx, B * T * D);
+        const more = arena.view(scratch[l]!.dx, B * T * D);
         for (let i = 0; i < dx.length; i++) dx[i]! += more[i]!;
       }
       suffixes.forEach((_, l) => {
         const sc = scratch[l]!;
         const o = laneOuts[l]!;
-        arrays.read(o.dw, name).set(engine.view(sc.dw, D * g4));
-        arrays.read(o.du, name).set(engine.view(sc.du, U * g4));
-        arrays.read(o.db, name).set(engine.view(sc.db, g4));
-        arrays.read(o.dh, name).set(engine.view(sc.dh, state));
-        arrays.read(o.dc, name).set(engine.view(sc.dc, state));
+        arrays.read(o.dw, name).set(arena.view(sc.dw, D * g4));
+        arrays.read(o.du, name).set(arena.view(sc.du, U * g4));
+        arrays.read(o.db, name).set(arena.view(sc.db, g4));
+        arrays.read(o.dh, name).set(arena.view(sc.dh, state));
+        arrays.read(o.dc, name).set(arena.view(sc.dc, state));
       });
     } finally {
-      engine.reset();
-      engine.release(block.id);
+      arena.reset();
+      arena.release(block.id);
     }
     return [outDx, ...laneOuts.flatMap((o) => [o.dw, o.du, o.db, o.dh, o.dc])];
   }) as unknown as KernelFunc;
@@ -352,34 +357,14 @@ export function lstmSequenceConfigs(backendName: FusedKernelBackend): KernelConf
   ];
 }
 
-let enabled = true;
-
 /**
- * Turns the use of the whole-sequence LSTM kernels by the fast layers on or off (on by default). When off, or
- * where they cannot run, the fast LSTM layer uses the per-step kernels (one fused kernel and one product per
- * step), which give the same results more slowly.
- *
- * @param on whether to use the whole-sequence kernels.
- * @returns the previous setting.
- * @throws {TypeError} when `on` is not a boolean.
- * @example
- * const before = setLstmSequenceKernels(false); // compare against the per-step path
- * setLstmSequenceKernels(before);
- */
-export function setLstmSequenceKernels(on: boolean): boolean {
-  if (typeof on !== "boolean") throw new TypeError(`expected a boolean, got ${typeof on}`);
-  const before = enabled;
-  enabled = on;
-  return before;
-}
-
-/**
- * Whether the fast LSTM layer should use the whole-sequence kernels: they are turned on (see
- * {@link setLstmSequenceKernels}) and can run here (WebAssembly SIMD, threads and shared memory are available).
+ * Whether the fast LSTM layer should use the whole-sequence kernels: they can run here (WebAssembly SIMD, threads
+ * and shared memory are available) and the `sequenceKernels` test switch (`setRecurrentKernelSwitches` of
+ * `@recurrent/backends/testing`) is on, as it is by default.
  *
  * @example
  * lstmSequenceAvailable() // true in Node 20 with the default settings
  */
 export function lstmSequenceAvailable(): boolean {
-  return enabled && sequenceEngine() !== null;
+  return recurrentKernelSettingsStore.get().sequenceKernels && sequenceRuntime() !== null;
 }

@@ -3,6 +3,7 @@ import { BackendsError } from "../../../backends-error";
 import { backendArrays } from "../backend-arrays";
 import type { RecurrentSimdExports } from "../../../wasm/recurrent-module";
 import { simdKernelsFor } from "../../../wasm/recurrent-module";
+import { recurrentKernelSettingsStore } from "../recurrent-kernel-settings";
 
 /** Backends the fused recurrent kernels are written for. */
 export type FusedKernelBackend = "cpu" | "wasm";
@@ -64,7 +65,8 @@ export function fusedKernelConfig(spec: FusedKernelSpec, backendName: FusedKerne
     // Allocate every output before taking any heap view: an allocation may grow (and so detach) the wasm heap.
     const outInfos = outShapes.map((shape) => arrays.output(shape));
     const read = (info: TensorInfo): Float32Array => arrays.read(info, spec.name);
-    const simd = backendName === "wasm" && spec.simd !== undefined ? simdKernelsFor(backend) : null;
+    const simd =
+      backendName === "wasm" && spec.simd !== undefined && recurrentKernelSettingsStore.get().simdKernels ? simdKernelsFor(backend) : null;
     if (simd !== null && spec.simd !== undefined) {
       const offsets: Record<string, number> = {};
       for (const key of [...spec.required, ...spec.optional]) {

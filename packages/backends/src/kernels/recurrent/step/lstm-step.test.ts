@@ -5,7 +5,8 @@ import { expectClose } from "../../../test-support/expect-close";
 import { TEST_BACKENDS, useBackend } from "../../../test-support/test-backends";
 import { LSTM_STEP, LSTM_STEP_GRAD } from "./lstm-step";
 import { FLUSH_TO_ZERO_BELOW } from "./recurrent-activation";
-import { setRecurrentSimdKernels, simdKernelsFor } from "../../../wasm/recurrent-module";
+import { setRecurrentKernelSwitches } from "../../../testing";
+import { simdKernelsFor } from "../../../wasm/recurrent-module";
 import { hasRecurrentKernels, RECURRENT_KERNEL_NAMES, registerRecurrentKernels } from "../register-recurrent-kernels";
 
 // The fused LSTM step kernels against the same step written with plain tfjs ops (forward), and against tfjs
@@ -50,14 +51,14 @@ for (const { backend, simd } of VARIANTS) {
     beforeAll(async () => {
       await useBackend(backend);
       registerRecurrentKernels();
-      setRecurrentSimdKernels(simd);
+      setRecurrentKernelSwitches({ simdKernels: simd });
       if (backend === "wasm" && simd) {
         // the SIMD module must actually be in use, or this block would test the JavaScript path twice
         expect(simdKernelsFor(tf.backend())).not.toBeNull();
       }
     });
     afterAll(() => {
-      setRecurrentSimdKernels(true);
+      setRecurrentKernelSwitches({ simdKernels: true });
     });
 
     it("forward equals the tf-ops step, copies state on padded rows, and leaks nothing", () => {

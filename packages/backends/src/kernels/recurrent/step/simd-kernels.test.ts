@@ -5,7 +5,8 @@ import { useBackend } from "../../../test-support/test-backends";
 import { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./gru-step";
 import { LSTM_STEP, LSTM_STEP_GRAD } from "./lstm-step";
 import { RECURRENT_ACTIVATIONS } from "./recurrent-activation";
-import { setRecurrentSimdKernels, simdKernelsFor } from "../../../wasm/recurrent-module";
+import { setRecurrentKernelSwitches } from "../../../testing";
+import { simdKernelsFor } from "../../../wasm/recurrent-module";
 import { registerRecurrentKernels } from "../register-recurrent-kernels";
 import { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./simple-rnn-step";
 
@@ -18,7 +19,7 @@ const T = 4;
 const H = 7; // 4 SIMD lanes + a tail of 3
 
 function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>, simd: boolean): Float32Array[] {
-  setRecurrentSimdKernels(simd);
+  setRecurrentKernelSwitches({ simdKernels: simd });
   const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
   return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
 }
@@ -39,7 +40,7 @@ describe("SIMD kernels equal the JavaScript kernels (wasm)", () => {
     expect(simdKernelsFor(tf.backend())).not.toBeNull();
   });
   afterAll(() => {
-    setRecurrentSimdKernels(true);
+    setRecurrentKernelSwitches({ simdKernels: true });
   });
 
   const r = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1.5, "float32", seed);
