@@ -1,14 +1,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { describe, expect, it } from "vitest";
-import { currentEngine } from "./index";
+import { currentBackend } from "./index";
 
-describe("currentEngine", () => {
-  it("reports the active backend and the tfjs-core version", async () => {
+describe("currentBackend", () => {
+  it("reports the active backend, the tfjs-core version and the registered backends", async () => {
     await tf.setBackend("cpu");
     await tf.ready();
-    const info = currentEngine();
+    const info = currentBackend();
     expect(info.backend).toBe("cpu");
     expect(info.tfjsVersion).toBe(tf.version_core);
     expect(info.registered).toContain("cpu");
+    expect(info.registered).toEqual(Object.keys(tf.engine().registryFactory));
   });
 });

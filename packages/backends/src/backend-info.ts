@@ -1,27 +1,29 @@
 import * as tf from "@tensorflow/tfjs";
 
 /** What TensorFlow.js is running on right now. */
-export interface EngineInfo {
+export interface BackendInfo {
   /** The active backend's name (`"cpu"`, `"wasm"`, `"tensorflow"`, …). */
   backend: string;
   /** The version of `@tensorflow/tfjs-core` in use. */
   tfjsVersion: string;
-  /** Backends registered with the engine, whether initialised or not. */
+  /** Backends registered with tfjs, whether initialised or not. */
   registered: string[];
 }
 
 /**
- * Describes the TensorFlow.js engine currently in use.
+ * Describes the TensorFlow.js backend currently in use.
  *
  * @example
+ * import * as tf from "@tensorflow/tfjs";
+ * import { currentBackend } from "@recurrent/backends";
+ *
  * await tf.ready();
- * currentEngine() // { backend: "cpu", tfjsVersion: "4.22.0", registered: ["cpu", "webgl"] }
+ * console.log(currentBackend()); // { backend: "cpu", tfjsVersion: "4.22.0", registered: ["cpu", "webgl"] }
  */
-export function currentEngine(): EngineInfo {
-  const registered = Object.keys(tf.engine().registryFactory);
+export function currentBackend(): BackendInfo {
   return {
     backend: tf.getBackend(),
     tfjsVersion: tf.version_core,
-    registered,
+    registered: tf.engine().backendNames(),
   };
 }

@@ -5,7 +5,7 @@ import { initBackend } from "./init-backend";
 describe("initBackend({ threads }) in Node", () => {
   it("reports that tfjs keeps the wasm backend single-threaded under Node", async () => {
     const report = await initBackend({ log: false, env: {}, order: ["wasm"], threads: 2 });
-    expect(report.engine).toBe("wasm");
+    expect(report.backend).toBe("wasm");
     expect(report.wasm?.threadsSupported).toBe(false);
     expect(report.wasm?.threadsCount).toBe(1);
     expect(report.notes).toContain("asked for 2 threads, running 1");

@@ -9,10 +9,10 @@ describe("initBackend when the wasm binaries cannot be found", () => {
     // What tfjs sees when a bundle moved its script away from the .wasm files.
     tfWasm.setWasmPaths("/nonexistent/bundle-dir/");
     const report = await initBackend({ log: false, env: {}, order: ["wasm", "cpu"] });
-    expect(report.engine).toBe("cpu");
+    expect(report.backend).toBe("cpu");
     expect(tf.getBackend()).toBe("cpu");
     expect(report.skipped).toHaveLength(1);
-    expect(report.skipped[0]?.engine).toBe("wasm");
+    expect(report.skipped[0]?.backend).toBe("wasm");
     expect(report.skipped[0]?.reason).toMatch(
       /^the wasm backend failed to initialise \(if tfjs was bundled away from its \.wasm files, pass wasmPaths: ".*tfjs-backend-wasm.dist.*"\): \S/,
     );

@@ -2,8 +2,9 @@ import * as tf from "@tensorflow/tfjs";
 import * as tfWasm from "@tensorflow/tfjs-backend-wasm";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { BackendsError } from "../backends-error";
-import { formatBackendReport, initBackend } from "./init-backend";
-import type { EngineModuleSpecifier } from "./init-backend";
+import { formatBackendReport } from "./backend-report";
+import { initBackend } from "./init-backend";
+import type { BackendModuleSpecifier } from "./init-backend-options";
 import { RECURRENT_KERNEL_NAMES } from "../kernels/recurrent/recurrent-kernel-configs";
 
 /** What Node throws for a missing optional peer. */
@@ -14,7 +15,7 @@ function notInstalled(specifier: string): Error {
 }
 
 /** A loader without tfjs-node (as on our machines) and with the real wasm package. */
-const withoutNative = async (specifier: EngineModuleSpecifier): Promise<unknown> => {
+const withoutNative = async (specifier: BackendModuleSpecifier): Promise<unknown> => {
   if (specifier === "@tensorflow/tfjs-node") throw notInstalled(specifier);
   return tfWasm;
 };
@@ -25,7 +26,7 @@ const withoutNative = async (specifier: EngineModuleSpecifier): Promise<unknown>
  */
 function fakeNativeLoader(options: { registers: boolean }) {
   const calls: string[] = [];
-  const load = async (specifier: EngineModuleSpecifier): Promise<unknown> => {
+  const load = async (specifier: BackendModuleSpecifier): Promise<unknown> => {
     calls.push(specifier);
     if (specifier === "@tensorflow/tfjs-backend-wasm") return tfWasm;
     const cpuFactory = tf.findBackendFactory("cpu");
@@ -47,16 +48,16 @@ afterEach(async () => {
 });
 
 describe("initBackend", () => {
-  it("skips the native engine when tfjs-node is not installed and picks wasm, saying why", async () => {
+  it("skips the native backend when tfjs-node is not installed and picks wasm, saying why", async () => {
     const lines: string[] = [];
     const report = await initBackend({ loadModule: withoutNative, env: {}, log: (t) => lines.push(t) });
-    expect(report.engine).toBe("wasm");
+    expect(report.backend).toBe("wasm");
     expect(tf.getBackend()).toBe("wasm");
     expect(report.selectedBy).toBe("order");
     expect(report.order).toEqual(["tensorflow", "wasm", "cpu"]);
     expect(report.skipped).toEqual([
-      { engine: "tensorflow", reason: "@tensorflow/tfjs-node is not installed (optional peer dependency; install it for native speed)" },
-      { engine: "cpu", reason: "not needed: wasm came first in the order" },
+      { backend: "tensorflow", reason: "@tensorflow/tfjs-node is not installed (optional peer dependency; install it for native speed)" },
+      { backend: "cpu", reason: "not needed: wasm came first in the order" },
     ]);
     expect(report.versions).toEqual({ tfjsCore: tf.version_core, tfjsBackendWasm: tfWasm.version_wasm });
     expect(report.wasm?.simd).toBe(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"));
@@ -95,25 +96,25 @@ describe("initBackend", () => {
     } catch {
       nativeInstalled = false;
     }
-    expect(report.engine).toBe(nativeInstalled ? "tensorflow" : "wasm");
+    expect(report.backend).toBe(nativeInstalled ? "tensorflow" : "wasm");
     if (!nativeInstalled) expect(report.skipped[0]?.reason).toMatch(/tfjs-node is not installed/);
   });
 
-  it("takes the native engine when tfjs-node loads and registers its backend", async () => {
+  it("takes the native backend when tfjs-node loads and registers its backend", async () => {
     const { load, calls } = fakeNativeLoader({ registers: true });
     const report = await initBackend({ ...quiet, loadModule: load });
-    expect(report.engine).toBe("tensorflow");
+    expect(report.backend).toBe("tensorflow");
     expect(tf.getBackend()).toBe("tensorflow");
     expect(report.versions.tfjsNode).toBe("4.22.0-fake");
     expect(report.wasm).toBeUndefined();
-    expect(report.skipped.map((s) => s.engine)).toEqual(["wasm", "cpu"]);
+    expect(report.skipped.map((s) => s.backend)).toEqual(["wasm", "cpu"]);
     expect(calls).toEqual(["@tensorflow/tfjs-node"]); // wasm never loaded
   });
 
   it("explains a tfjs-node that loads but registers no backend (two copies of tfjs)", async () => {
     const { load } = fakeNativeLoader({ registers: false });
     const report = await initBackend({ ...quiet, loadModule: load, order: ["tensorflow", "cpu"] });
-    expect(report.engine).toBe("cpu");
+    expect(report.backend).toBe("cpu");
     expect(report.skipped[0]?.reason).toMatch(/loaded but registered no "tensorflow" backend .* only one @tensorflow\/tfjs/);
   });
 
@@ -125,33 +126,60 @@ describe("initBackend", () => {
         throw new Error("libtensorflow.so.2: cannot open shared object file");
       },
     });
-    expect(report.engine).toBe("cpu");
+    expect(report.backend).toBe("cpu");
     expect(report.skipped[0]).toEqual({
-      engine: "tensorflow",
+      backend: "tensorflow",
       reason: "@tensorflow/tfjs-node failed to load: libtensorflow.so.2: cannot open shared object file",
     });
   });
 
+  it("patches nothing global while a backend starts: console.warn stays, other code's warnings reach the console", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    let sameWarnDuringStart = false;
+    try {
+      tf.registerBackend(
+        "tensorflow",
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          sameWarnDuringStart = console.warn === warn;
+          console.warn("a warning of other code");
+          throw new Error("libtensorflow.so.2: cannot open shared object file\n    at dlopen");
+        },
+        2,
+      );
+      const report = await initBackend({ ...quiet, order: ["tensorflow", "cpu"], loadModule: async () => ({ version: "4.22.0-fake" }) });
+      expect(report.skipped[0]).toEqual({
+        backend: "tensorflow",
+        reason: "the tensorflow backend failed to initialise: libtensorflow.so.2: cannot open shared object file",
+      });
+      expect(sameWarnDuringStart).toBe(true);
+      expect(warn).toHaveBeenCalledWith("a warning of other code");
+      expect(console.warn).toBe(warn);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
   it("lets RECURRENT_BACKEND override the order", async () => {
     const report = await initBackend({ log: false, env: { RECURRENT_BACKEND: "cpu" }, loadModule: withoutNative });
-    expect(report.engine).toBe("cpu");
+    expect(report.backend).toBe("cpu");
     expect(tf.getBackend()).toBe("cpu");
     expect(report.selectedBy).toBe("env");
     expect(report.skipped).toEqual([
-      { engine: "tensorflow", reason: "not tried: RECURRENT_BACKEND=cpu" },
-      { engine: "wasm", reason: "not tried: RECURRENT_BACKEND=cpu" },
+      { backend: "tensorflow", reason: "not tried: RECURRENT_BACKEND=cpu" },
+      { backend: "wasm", reason: "not tried: RECURRENT_BACKEND=cpu" },
     ]);
     const wasm = await initBackend({ log: false, env: { RECURRENT_BACKEND: " WASM " }, loadModule: withoutNative });
-    expect(wasm.engine).toBe("wasm");
+    expect(wasm.backend).toBe("wasm");
   });
 
-  it("fails loudly when the engine forced by RECURRENT_BACKEND cannot start", async () => {
+  it("fails loudly when the backend forced by RECURRENT_BACKEND cannot start", async () => {
     const attempt = initBackend({ log: false, env: { RECURRENT_BACKEND: "native" }, loadModule: withoutNative });
     await expect(attempt).rejects.toThrow(BackendsError);
     await expect(attempt).rejects.toMatchObject({
-      code: "ENGINE_FAILED",
+      code: "BACKEND_FAILED",
       message:
-        "RECURRENT_BACKEND=tensorflow but that engine cannot start: @tensorflow/tfjs-node is not installed (optional peer dependency; install it for native speed)",
+        "RECURRENT_BACKEND=tensorflow but that backend cannot start: @tensorflow/tfjs-node is not installed (optional peer dependency; install it for native speed)",
     });
   });
 
@@ -162,7 +190,7 @@ describe("initBackend", () => {
     });
     await expect(initBackend({ ...quiet, order: [] })).rejects.toMatchObject({
       code: "INVALID_ARGUMENT",
-      message: "expected order to be a non-empty array of engine names, got []",
+      message: "expected order to be a non-empty array of backend names, got []",
     });
     await expect(initBackend({ ...quiet, threads: 0 })).rejects.toMatchObject({
       message: "expected threads to be an integer >= 1, got 0",
@@ -177,11 +205,11 @@ describe("initBackend", () => {
     });
   });
 
-  it("throws NO_ENGINE with every reason when nothing in the order starts", async () => {
+  it("throws NO_BACKEND with every reason when nothing in the order starts", async () => {
     await expect(initBackend({ ...quiet, order: ["tensorflow"], loadModule: withoutNative })).rejects.toMatchObject({
-      code: "NO_ENGINE",
+      code: "NO_BACKEND",
       message:
-        "expected one of the engines [tensorflow] to start, none did: tensorflow: @tensorflow/tfjs-node is not installed (optional peer dependency; install it for native speed)",
+        "expected one of the backends [tensorflow] to start, none did: tensorflow: @tensorflow/tfjs-node is not installed (optional peer dependency; install it for native speed)",
     });
   });
 
@@ -195,7 +223,7 @@ describe("initBackend", () => {
     // Once someone switches backend behind its back, the next call sets it up again.
     await tf.setBackend("cpu");
     const d = await initBackend({ ...quiet, loadModule: load, order: ["wasm", "cpu"] });
-    expect(d.engine).toBe("wasm");
+    expect(d.backend).toBe("wasm");
     expect(tf.getBackend()).toBe("wasm");
     expect(load).toHaveBeenCalledTimes(2);
   });

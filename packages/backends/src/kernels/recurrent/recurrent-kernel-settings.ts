@@ -77,12 +77,19 @@ class RecurrentKernelSettingsStore {
 
 const STORE_KEY = Symbol.for("@recurrent/backends/recurrent-kernel-settings@1");
 
-/** The process-wide settings store (created by the first copy of this package that asks). */
-export const recurrentKernelSettingsStore: RecurrentKernelSettingsStore = (() => {
+/**
+ * The process-wide settings store, created by the first copy of this package that asks (on first use rather than
+ * at import, so that importing the package has no side effect).
+ */
+export const recurrentKernelSettingsStore = {
+  get: (): Readonly<RecurrentKernelSettings> => store().get(),
+  update: (changes: Partial<RecurrentKernelSettings>): Readonly<RecurrentKernelSettings> => store().update(changes),
+};
+
+function store(): RecurrentKernelSettingsStore {
   const holder = globalThis as { [STORE_KEY]?: RecurrentKernelSettingsStore };
-  holder[STORE_KEY] ??= new RecurrentKernelSettingsStore();
-  return holder[STORE_KEY];
-})();
+  return (holder[STORE_KEY] ??= new RecurrentKernelSettingsStore());
+}
 
 function checkKeys(what: string, options: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
