@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 
-/** The engines every parameterised test runs on (test helper, not part of the public API). */
+/** The backends every parameterised test runs on (test helper, not part of the public API). */
 export const TEST_BACKENDS = ["cpu", "wasm"] as const;
 
 /** Switches tfjs to `name` and fails loudly if it cannot. */
