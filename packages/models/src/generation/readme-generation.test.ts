@@ -1,12 +1,13 @@
 import { execFile } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 
-// The README's "Generation" example runs as written: the ```ts block of that section is saved next to the
-// package (so its imports resolve as a user's would) and run with tsx in a child process. The one change:
-// "@recurrent/models" points at this package's source instead of its build, so the test needs no build first.
+// The README's "Generation" example runs as written: the ```ts block of that section is saved inside the package
+// (as an ES module in node_modules/.cache, where lint and typecheck do not look and imports resolve as a user's
+// would) and run with tsx in a child process. The one change: "@recurrent/models" points at this package's
+// source instead of its build, so the test needs no build first.
 
 const packageDir = resolve(import.meta.dirname, "..", "..");
 
@@ -24,7 +25,9 @@ describe('README "Generation"', () => {
     const blocks = await generationBlocks();
     expect(blocks).toHaveLength(1);
     const source = blocks[0]!.replaceAll('from "@recurrent/models"', `from ${JSON.stringify(join(packageDir, "src", "index.ts"))}`);
-    const file = join(packageDir, `.readme-generation-${process.pid}.ts`);
+    const dir = join(packageDir, "node_modules", ".cache", "readme-generation");
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, `example-${process.pid}.mts`);
     await writeFile(file, source);
     try {
       const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", file], { cwd: packageDir, timeout: 120_000 });
