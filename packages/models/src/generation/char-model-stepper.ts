@@ -8,13 +8,11 @@ import {
   SIMPLE_RNN_STEP,
   type RecurrentActivation,
 } from "@recurrent/backends";
+import type { CellKind } from "@recurrent/rnn-cells";
 import { gruSequence } from "../layers/gru-sequence";
 import { lstmSequence } from "../layers/lstm-sequence";
 import type { SequenceOptions, SequenceWeights } from "../layers/recurrent-sequence";
 import { simpleRnnSequence } from "../layers/simple-rnn-sequence";
-
-/** The recurrent cell of a character model (the names of `@recurrent/rnn-cells`' `CellKind`). */
-export type StepperCell = "lstm" | "gru" | "simple-rnn";
 
 /**
  * How {@link createCharModelStepper} runs one time step:
@@ -35,7 +33,7 @@ export type StepKernels = "auto" | "fused" | "ops";
  */
 export interface CharModelStepper {
   /** The recurrent cell of the model. */
-  readonly cell: StepperCell;
+  readonly cell: CellKind;
   /** The Embedding's input size (= the Dense's output size). */
   readonly vocabSize: number;
   /** Which step implementation runs (`"auto"` resolved). */
@@ -59,7 +57,7 @@ export interface CharModelStepper {
 
 /** What the stepper reads from a model, found by {@link describeCharModel}. */
 export interface CharModelParts {
-  cell: StepperCell;
+  cell: CellKind;
   vocabSize: number;
   units: number;
   /** The Embedding's `maskZero`: id 0 is padding (the state is carried through it). */
@@ -75,8 +73,8 @@ export interface CharModelParts {
   denseBias: tf.LayerVariable | null;
 }
 
-const CELL_OF_CLASS: Readonly<Record<string, StepperCell>> = { LSTM: "lstm", GRU: "gru", SimpleRNN: "simple-rnn" };
-const GATES: Readonly<Record<StepperCell, number>> = { lstm: 4, gru: 3, "simple-rnn": 1 };
+const CELL_OF_CLASS: Readonly<Record<string, CellKind>> = { LSTM: "lstm", GRU: "gru", SimpleRNN: "simple-rnn" };
+const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, "simple-rnn": 1 };
 
 interface LayerWithConfig {
   getClassName(): string;

@@ -2,7 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildCharLanguageModel, createRandom, ModelsError, sampleFromLogits, streamTokens, type SamplingOptions } from "../index";
-import { createCharModelStepper, type StepperCell } from "./char-model-stepper";
+import type { CellKind } from "@recurrent/rnn-cells";
+import { createCharModelStepper } from "./char-model-stepper";
 
 // The stateful stream against the reference: a full-sequence `model.predict` of the growing text at every step
 // (the stock tf.layers implementation, so the reference shares no code with the stepper). Tiny random models
@@ -22,7 +23,7 @@ function values(n: number, seed: number, scale: number): Float32Array {
 }
 
 interface TinyModel {
-  cell: StepperCell;
+  cell: CellKind;
   activation?: string;
   recurrentActivation?: string;
   maskZero?: boolean;
