@@ -4,13 +4,13 @@ import {
   buildVocabulary,
   keepLast,
   paddedBatches,
-  readImdb,
   shuffle,
   tokenize,
   TokenTextEncoder,
   type LabeledPaddedBatch,
   type PaddedBatches,
 } from "@recurrent/text-prep";
+import { readImdb } from "@recurrent/text-prep/node";
 
 /** One review with its label. */
 export interface LabeledText {
