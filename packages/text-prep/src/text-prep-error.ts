@@ -45,11 +45,13 @@ export interface TextPrepErrorOptions {
 }
 
 /**
- * The one base error class of `@recurrent/text-prep`. Switch on `code` to
- * tell problems apart; `file` names the file the problem was found in.
+ * The one base error class of `@recurrent/text-prep`, thrown by both of its
+ * entries. Switch on `code` to tell problems apart; `file` names the file the
+ * problem was found in.
  *
  * @example
- * try { await readImdb("missing.tar.gz") } catch (e) {
+ * // readImdb is in "@recurrent/text-prep/node"
+ * try { for await (const review of readImdb("missing.tar.gz")) use(review); } catch (e) {
  *   if (e instanceof TextPrepError && e.code === "FILE_NOT_FOUND") { ... }
  * }
  */
