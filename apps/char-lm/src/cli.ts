@@ -8,10 +8,9 @@ import {
   generateText,
   trainModel,
   type LayerImplementation,
-  type TrainingBatch,
 } from "@recurrent/models";
 import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
-import { CharEncoder, charChunkBatches, charChunks, type CharChunks } from "@recurrent/text-prep";
+import { CharEncoder, charChunkBatches, charChunks } from "@recurrent/text-prep";
 import { formatSeconds, integerOption as int, positiveOption as positive, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
@@ -58,12 +57,6 @@ function textPath(flag: string | undefined): string {
     throw new Error("expected --text <mysterious-island.txt> (Project Gutenberg #1268, 1268-0.txt): ../shared/data has no copy");
   }
   return shared;
-}
-
-function* batchesOf(chunks: CharChunks, batchSize: number, seed: number | undefined): Generator<TrainingBatch> {
-  for (const b of charChunkBatches(chunks, { batchSize, ...(seed === undefined ? {} : { seed }), dropRemainder: seed !== undefined })) {
-    yield { inputs: b.inputs, batchSize: b.shape[0], timeSteps: b.shape[1], targets: b.targets };
-  }
 }
 
 async function train(flags: TrainFlags): Promise<void> {
@@ -119,8 +112,8 @@ async function train(flags: TrainFlags): Promise<void> {
     trainModel(model, {
       task: "language-model",
       // chunks reshuffled every epoch (the chapter: shuffle buffer 10,000, batches of 64, remainder dropped)
-      train: (epoch) => batchesOf(trainChunks, config.batchSize, config.seed + epoch),
-      validation: () => batchesOf(heldOutChunks, config.batchSize, undefined),
+      train: (epoch) => charChunkBatches(trainChunks, { batchSize: config.batchSize, seed: config.seed + epoch }),
+      validation: () => charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }),
       epochs: config.epochs,
       optimizer: fusedAdam(config.learningRate),
       ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
@@ -146,7 +139,7 @@ async function train(flags: TrainFlags): Promise<void> {
   const sessionSteps = result.steps - (result.resumed ? (previous.training?.steps ?? 0) : 0);
   console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(seconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * seconds) / sessionSteps)} ms/step` : ""}`);
   const t = performance.now();
-  const evaluation = await evaluateLanguageModel(model, batchesOf(heldOutChunks, config.batchSize, undefined));
+  const evaluation = await evaluateLanguageModel(model, charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }));
   const evaluateSeconds = (performance.now() - t) / 1000;
   console.log(
     `held-out text (${evaluation.count} predicted characters): loss ${evaluation.loss.toFixed(4)}, perplexity ${evaluation.perplexity.toFixed(3)}, ` +

@@ -7,12 +7,14 @@ export type { Random } from "./random";
 export { orthogonalMatrix } from "./builders/orthogonal-matrix";
 export type { OrthogonalMatrixOptions } from "./builders/orthogonal-matrix";
 export { initializeKerasWeights } from "./builders/initialize-keras-weights";
-export type { LayerImplementation, RecurrentCellType as RecurrentCellKind } from "./builders/recurrent-layer-factory";
+export type { LayerImplementation } from "./builders/recurrent-layer-factory";
+export { CELL_KINDS, cellKind } from "@recurrent/rnn-cells";
+export type { ActivationName, CellKind } from "@recurrent/rnn-cells";
 export { buildSentimentModel, resolveSentimentModelOptions } from "./builders/build-sentiment-model";
 export type { ResolvedSentimentModelOptions, SentimentModelOptions } from "./builders/build-sentiment-model";
 export { buildCharLanguageModel, resolveCharLanguageModelOptions } from "./builders/build-char-language-model";
 export type { CharLanguageModelOptions, ResolvedCharLanguageModelOptions } from "./builders/build-char-language-model";
-export type { BatchSource, ModelTask, TrainingBatch } from "./training/training-batch";
+export type { BatchSource, ModelTask, SequenceBatch, TrainingBatch } from "./training/training-batch";
 export { binaryClassificationMetrics } from "./evaluation/binary-classification-metrics";
 export type {
   BinaryClassificationMetrics,
@@ -45,3 +47,4 @@ export { FastSimpleRNN, fastSimpleRnn } from "./layers/fast-simple-rnn";
 export { FastBidirectional, fastBidirectional } from "./layers/fast-bidirectional";
 export type { BidirectionalLayerArgs } from "./layers/fast-bidirectional";
 export { FAST_RECURRENT_BACKENDS, fastPathBlocker } from "./layers/fast-recurrent-call";
+export { registerFastLayers } from "./layers/register-fast-layers";

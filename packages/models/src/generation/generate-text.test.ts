@@ -13,7 +13,7 @@ beforeAll(async () => {
   await tf.setBackend("cpu");
   model = buildCharLanguageModel({ vocabSize: 5, embeddingDim: 4, units: 8, seed: 1, implementation: "stock" });
   const ids = codec.encode("abcd abcd abcd abcd abcd abcd abcd");
-  const batch = { inputs: ids.slice(0, 32), batchSize: 2, timeSteps: 16, targets: ids.slice(1, 33) };
+  const batch = { inputs: ids.slice(0, 32), shape: [2, 16] as [number, number], targets: ids.slice(1, 33) };
   await trainModel(model, { task: "language-model", train: () => [batch], epochs: 60, optimizer: tf.train.adam(0.05) });
 });
 
