@@ -1,13 +1,14 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TokenCounter, TokenTextEncoder, bucketedBatches, paddedBatches, readImdb, shuffle, type ImdbReview } from "../index";
+import { TokenCounter, TokenTextEncoder, bucketedBatches, paddedBatches, shuffle } from "../../index";
+import { countInBackground, encodeTexts, readImdb, type ImdbReview } from "../index";
 
 // The real archive (see ../shared/data/README.md). Expected figures come from
 // the issue and were computed with Python 3.11 over the same archive:
 // [t for t in re.split(r'\W+', text) if t], counted with collections.Counter
 // (bench/tokenize_reference.py prints the full-archive ones).
-const archive = resolve(__dirname, "../../../../../shared/data/aclImdb-labeled.tar.gz");
+const archive = resolve(__dirname, "../../../../../../shared/data/aclImdb-labeled.tar.gz");
 if (!existsSync(archive)) console.warn(`skipping the IMDb integration tests: ${archive} is absent`);
 
 // In CI the real data must be there: a missing file fails here instead of skipping the tests below.
@@ -72,14 +73,14 @@ describe.skipIf(!existsSync(archive))("IMDb archive (real data)", () => {
     expect(bucketed.paddingFraction).toBeLessThan(0.01);
   });
 
-  it("encodes in one tokenization pass (kept ids) exactly what encodeAll gives, for two tokenizers and vocabularies", async () => {
+  it("encodes in one tokenization pass (kept ids) exactly what encodeTexts gives, for two tokenizers and vocabularies", async () => {
     const configs = [
       { options: {}, vocabulary: {} },
       { options: { lowercase: true, stripHtml: true }, vocabulary: { order: "frequency", minCount: 2, maxSize: 10_000 } },
     ] as const;
     for (const { options, vocabulary } of configs) {
       const counter = new TokenCounter({ ...options, keepIds: true });
-      const counting = counter.countInBackground(); // a worker, as in the bench
+      const counting = countInBackground(counter); // a worker, as in the bench
       for (const r of reviews) counting.addText(r.text);
       await counting.finish();
       expect(counter.keptTextCount).toBe(49_996);
@@ -89,16 +90,16 @@ describe.skipIf(!existsSync(archive))("IMDb archive (real data)", () => {
       }
       const encoder = new TokenTextEncoder(counter.toVocabulary(vocabulary), options);
       const counted = encoder.encodeCounted(counter);
-      const retokenized = await encoder.encodeAll(reviews.map((r) => r.text));
+      const retokenized = await encodeTexts(encoder, reviews.map((r) => r.text));
       expect(counted.length).toBe(retokenized.length);
       let ids = 0;
       let oov = 0;
       for (let j = 0; j < counted.length; j++) {
         const a = counted[j] as Int32Array;
         const b = retokenized[j] as Int32Array;
-        if (a.length !== b.length) throw new Error(`review ${j}: ${a.length} ids from encodeCounted, ${b.length} from encodeAll`);
+        if (a.length !== b.length) throw new Error(`review ${j}: ${a.length} ids from encodeCounted, ${b.length} from encodeTexts`);
         for (let i = 0; i < a.length; i++) {
-          if (a[i] !== b[i]) throw new Error(`review ${j}, token ${i}: encodeCounted gave ${a[i]}, encodeAll ${b[i]}`);
+          if (a[i] !== b[i]) throw new Error(`review ${j}, token ${i}: encodeCounted gave ${a[i]}, encodeTexts ${b[i]}`);
           if (a[i] === encoder.oovId) oov++;
         }
         ids += a.length;

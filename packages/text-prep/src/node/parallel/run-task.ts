@@ -1,13 +1,12 @@
-import { describe } from "../check-args";
-import { encodeSlice, type EncodeTask } from "../encoders/token-text-encoder";
-import { countSlice, streamCount, type CountTask, type StreamCountMessage } from "../tokens/count-text";
+import { describe } from "../../check-args";
+import { encodeSlice, type EncodeTask } from "./encode-task";
+import { countSlice, streamCount, type CountTask, type StreamCountMessage } from "./count-task";
 import type { TaskOutput } from "./run-parallel";
 
 /**
  * Runs one message sent to a worker thread: a slice to count
- * (`TokenCounter.addTexts`) or to encode (`TokenTextEncoder.encodeAll`), or a
- * step of a streamed count (`TokenCounter.countInBackground`). Returns what to
- * post back, or null for nothing.
+ * (`countTexts`) or to encode (`encodeTexts`), or a step of a streamed count
+ * (`countInBackground`). Returns what to post back, or null for nothing.
  * @throws {TypeError} On a message that is not a task.
  * @internal
  */

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { describe } from "../check-args";
+import { describe } from "../../check-args";
 import { decodeUtf8, fsError } from "./io-errors";
 
 /** Options of {@link readTextFile}. */

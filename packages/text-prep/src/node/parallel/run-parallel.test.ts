@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { TextPrepError } from "../text-prep-error";
+import { TextPrepError } from "../../text-prep-error";
 import { forEachPackedText, liveWorkers, packTexts, planWorkers, runParallel, splitSlices } from "./run-parallel";
 import { runTask } from "./run-task";
 

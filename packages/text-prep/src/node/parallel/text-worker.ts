@@ -1,7 +1,7 @@
 /**
- * Entry point of the worker threads of `TokenCounter.addTexts` and
- * `TokenTextEncoder.encodeAll` (built to `dist/text-worker.js` and
- * `dist/text-worker.cjs`). Runs the tasks it is sent in order, posts each
+ * Entry point of the worker threads of `countTexts`, `countInBackground` and
+ * `encodeTexts` of `@recurrent/text-prep/node` (built to `dist/text-worker.js`
+ * and `dist/text-worker.cjs`). Runs the tasks it is sent in order, posts each
  * result with its buffers transferred, and runs until it is terminated. A task that throws
  * becomes the worker's `error` event, which the caller turns into a
  * `TextPrepError` of code `WORKER_FAILED`.

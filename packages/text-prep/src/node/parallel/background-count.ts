@@ -1,10 +1,14 @@
 import type { Worker } from "node:worker_threads";
-import { TextPrepError } from "../text-prep-error";
-import { isUnavailable, packTexts, startWorker, stopWorker, workerFailure } from "../parallel/run-parallel";
-import { countText, type CountResult, type StreamCountMessage } from "./count-text";
-import { TokenIndex } from "./token-index";
-import { KeptIds } from "./kept-ids";
-import type { CompiledTokenizer, TokenizeOptions } from "./tokenize";
+import { TextPrepError } from "../../text-prep-error";
+import { isUnavailable, packTexts, startWorker, stopWorker, workerFailure, type ParallelOptions } from "./run-parallel";
+import { countText } from "../../tokens/count-text";
+import { TokenCounter, counterAccess } from "../../tokens/token-counter";
+import { TokenIndex } from "../../tokens/token-index";
+import { KeptIds } from "../../tokens/kept-ids";
+import type { CompiledTokenizer, TokenizeOptions } from "../../tokens/tokenize";
+import { describe } from "../../check-args";
+import { checkInstance } from "../check-instance";
+import type { CountResult, StreamCountMessage } from "./count-task";
 
 /** Texts are sent to the worker in batches of about this many UTF-16 code units. */
 const BATCH_CHARS = 1 << 20;
@@ -12,8 +16,63 @@ const BATCH_CHARS = 1 << 20;
 const MAX_IN_FLIGHT = 2;
 
 /**
+ * Starts counting texts into `counter` in a worker thread while this thread
+ * does something else, typically reading the corpus: hand the texts in order
+ * to the returned {@link BackgroundCount}'s `addText`, then
+ * `await finish()`. The counts land in the counter at `finish`, exactly as
+ * if each text had gone through `counter.addText` in the same order; do not
+ * use the counter in between (with `keepIds`, the texts' token ids land then
+ * too, and `keptTokenIds` / `encodeCounted` refuse the counter until then).
+ * With `workers: 0` (or where worker threads are unavailable) the texts are
+ * counted in this thread as they come.
+ *
+ * Reading and counting then overlap: on the IMDb archive with 2 idle cores,
+ * reading while counting in the background, then `finish`, took about
+ * 0.65 s against 0.9 s for reading and counting in one thread.
+ *
+ * @param counter - The `TokenCounter` (of `@recurrent/text-prep`) to count into.
+ * @param options - `workers`: 1 (the default) or 0; more are not used by a streamed count.
+ * @throws {TypeError} If `counter` is not a `TokenCounter` or `options` not an object.
+ * @throws {RangeError} If `workers` is not 0 or 1.
+ * @throws {TextPrepError} `WORKER_FAILED` if the worker cannot be started.
+ *
+ * @example
+ * import { TokenCounter, TokenTextEncoder } from "@recurrent/text-prep";
+ * import { countInBackground, readImdb } from "@recurrent/text-prep/node";
+ * const counter = new TokenCounter({ keepIds: true });
+ * const counting = countInBackground(counter);
+ * for await (const review of readImdb("../shared/data/aclImdb-labeled.tar.gz")) counting.addText(review.text);
+ * await counting.finish();
+ * const encoder = new TokenTextEncoder(counter.toVocabulary());
+ * const sequences = encoder.encodeCounted(counter);
+ */
+export function countInBackground(counter: TokenCounter, options: ParallelOptions = {}): BackgroundCount {
+  checkInstance(counter, TokenCounter, "TokenCounter", "counter");
+  if (options === null || typeof options !== "object") throw new TypeError(`expected options to be an object, got ${describe(options)}`);
+  const workers = options.workers ?? 1;
+  if (workers !== 0 && workers !== 1) throw new RangeError(`expected workers to be 0 or 1, got ${describe(workers)}`);
+  const access = counterAccess(counter);
+  const done = access.startBackground();
+  try {
+    return new BackgroundCount(
+      access.tokenizer,
+      (prefix, suffix, suffixKept) => {
+        if (prefix !== null) access.mergePacked(prefix.packed, prefix.kept);
+        access.mergeIndex(suffix, suffixKept);
+      },
+      workers,
+      access.keepIds,
+      done,
+    );
+  } catch (error) {
+    done();
+    throw error;
+  }
+}
+
+/**
  * A count running in a worker thread while the calling thread does something
- * else, typically reading the corpus: made by `TokenCounter.countInBackground`.
+ * else, typically reading the corpus: made by {@link countInBackground}.
  * Give it the texts in corpus order with {@link BackgroundCount.addText}, then
  * `await` {@link BackgroundCount.finish}: the counts land in the counter then,
  * exactly as if every text had gone through `counter.addText` in the same order
@@ -21,7 +80,7 @@ const MAX_IN_FLIGHT = 2;
  * worker keeps them as its own ids, translated to the counter's as its counts
  * are merged).
  *
- * Texts are sent to the worker in batches (as UTF-16 code units in a
+ * Texts are sent to the worker in batches (as Latin-1 or UTF-16 code units in a
  * transferred buffer, not cloned one by one). The worker counts them in
  * order; batches it has not got to when `finish` is called are shared: the
  * worker takes the first ones, the calling thread counts the rest, and the
@@ -33,7 +92,7 @@ const MAX_IN_FLIGHT = 2;
  *
  * @example
  * const counter = new TokenCounter();
- * const counting = counter.countInBackground();
+ * const counting = countInBackground(counter);
  * const reviews = [];
  * for await (const review of readImdb(path)) {
  *   reviews.push(review);
@@ -55,7 +114,7 @@ export class BackgroundCount {
   private settle: { resolve: (result: CountResult) => void; reject: (error: TextPrepError) => void } | null = null;
 
   /**
-   * Made by `TokenCounter.countInBackground`, not directly.
+   * Made by {@link countInBackground}, not directly.
    * @internal
    */
   constructor(

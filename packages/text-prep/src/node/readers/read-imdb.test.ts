@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeArchive, makeTar, type FixtureEntry } from "../__fixtures__/make-archive";
-import { TextPrepError, readImdb, type ImdbReview, type ImdbUnlabeledReview } from "../index";
+import { writeArchive, makeTar, type FixtureEntry } from "../../__fixtures__/make-archive";
+import { TextPrepError } from "../../index";
+import { readImdb, type ImdbReview, type ImdbUnlabeledReview } from "../index";
 
 let dir: string;
 beforeAll(async () => {

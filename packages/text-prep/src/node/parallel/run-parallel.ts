@@ -1,10 +1,11 @@
 import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { describe } from "../check-args";
-import { TextPrepError } from "../text-prep-error";
+import { describe } from "../../check-args";
+import { TextPrepError } from "../../text-prep-error";
 
-/** Options of the methods that can spread their work over worker threads. */
+/** Options of `countTexts`, `encodeTexts` and `countInBackground`, which spread their work over worker threads. */
 export interface ParallelOptions {
   /**
    * How many worker threads to start beside the calling thread, which takes
@@ -50,7 +51,7 @@ export function planWorkers(texts: readonly string[], options: ParallelOptions):
  * The calling thread's share of the work, relative to one worker's. A little
  * above 1: a worker first starts, decodes its texts and runs cold code, while
  * this thread packs the workers' texts first. Measured on the IMDb corpus
- * with 2 cores (encodeAll): at 1.25 the workers waited for this thread, at 1
+ * with 2 cores (encodeTexts): at 1.25 the workers waited for this thread, at 1
  * this thread waited for the worker.
  */
 const LOCAL_WEIGHT = 1.1;
@@ -97,13 +98,23 @@ export function liveWorkers(): number {
 }
 
 /**
+ * The URL of the file this code is in: in the CJS build, Node's module
+ * wrapper gives `__filename` (vitest gives it too, for the sources); in the
+ * ESM build it is `import.meta.url` (replaced by `undefined` in the CJS
+ * build, see tsup.config.ts).
+ */
+function currentFileUrl(): string {
+  return typeof __filename === "string" ? pathToFileURL(__filename).href : import.meta.url;
+}
+
+/**
  * Where the worker script is. Built package: `text-worker.js` (ESM) or
- * `text-worker.cjs` (CJS) beside the entry point. Running from the TypeScript
- * sources (tests, `tsx`): `text-worker.ts` beside this file, booted through
- * tsx, which is then a dev dependency.
+ * `text-worker.cjs` (CJS) beside the built chunk this code is in, in `dist/`.
+ * Running from the TypeScript sources (tests, `tsx`): `text-worker.ts`
+ * beside this file, booted through tsx, which is then a dev dependency.
  */
 function workerScript(): { script: string | URL; eval: boolean } {
-  const here = import.meta.url;
+  const here = currentFileUrl();
   if (here.endsWith(".ts")) {
     const file = new URL("./text-worker.ts", here).pathname;
     // Resolved from the sources' folder (tsx is the workspace root's dev dependency).

@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CharEncoder, readTextFile } from "../index";
+import { CharEncoder } from "../../index";
+import { readTextFile } from "../index";
 
 let dir: string;
 beforeAll(async () => {
@@ -37,7 +38,7 @@ describe("readTextFile", () => {
 
 // Integration test on the real novel (../shared/data); figures from its README,
 // computed there with Python's text mode.
-const novel = resolve(__dirname, "../../../../../shared/data/mysterious-island.txt");
+const novel = resolve(__dirname, "../../../../../../shared/data/mysterious-island.txt");
 // In CI the real data must be there: a missing file fails here instead of skipping the tests below.
 it.runIf(Boolean(process.env.CI))("finds the real data in CI (../shared/data/mysterious-island.txt)", () => {
   expect(existsSync(novel)).toBe(true);

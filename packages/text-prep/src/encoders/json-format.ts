@@ -1,37 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
-import { fsError } from "../readers/io-errors";
 import { TextPrepError } from "../text-prep-error";
-
-/** Writes `data` to a temporary file beside `file`, then renames it into place. @internal */
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  try {
-    await writeFile(temporary, data, "utf8");
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw fsError(file, error, "write");
-  }
-}
-
-/** Reads and parses a JSON file; bad JSON is `MALFORMED_FILE` naming the file. @internal */
-export async function readJsonFile(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw fsError(file, error);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new TextPrepError("MALFORMED_FILE", `${file}: expected JSON, got unparsable text (${(error as Error).message})`, {
-      file,
-      cause: error,
-    });
-  }
-}
 
 /** Rejects `json` unless it is an object with the expected `format` and `version`. @internal */
 export function checkFormat(

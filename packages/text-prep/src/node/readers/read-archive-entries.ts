@@ -5,7 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract as createExtract, type Headers } from "tar-stream";
 import { fsError } from "./io-errors";
-import { TextPrepError } from "../text-prep-error";
+import { TextPrepError } from "../../text-prep-error";
 
 /** One regular-file entry of a tar archive, read fully into memory. @internal */
 export interface ArchiveEntry {

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TextPrepError, readImdbCsv, type ImdbCsvRow } from "../index";
+import { TextPrepError } from "../../index";
+import { readImdbCsv, type ImdbCsvRow } from "../index";
 
 let dir: string;
 beforeAll(async () => {

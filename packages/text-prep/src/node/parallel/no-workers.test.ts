@@ -15,27 +15,28 @@ vi.mock("node:worker_threads", async (importOriginal) => {
   return { ...original, Worker };
 });
 
-const { TokenCounter, TokenTextEncoder } = await import("../index");
+const { TokenCounter, TokenTextEncoder } = await import("../../index");
+const { countInBackground, countTexts, encodeTexts } = await import("../index");
 
 describe("where worker threads are unavailable", () => {
   const texts = ["the cat sat", "on the mat", "a cat", "the end"];
 
-  it("addTexts, encodeAll and countInBackground do the work in the calling thread, same results", async () => {
+  it("countTexts, encodeTexts and countInBackground do the work in the calling thread, same results", async () => {
     const expected = new TokenCounter();
     for (const text of texts) expected.addText(text);
 
     const counter = new TokenCounter();
-    expect(await counter.addTexts(texts, { workers: 2 })).toBe(expected.totalCount);
+    expect(await countTexts(counter, texts, { workers: 2 })).toBe(expected.totalCount);
     expect([...counter.entries()]).toEqual([...expected.entries()]);
 
     const background = new TokenCounter();
-    const counting = background.countInBackground();
+    const counting = countInBackground(background);
     for (const text of texts) counting.addText(text);
     await counting.finish();
     expect([...background.entries()]).toEqual([...expected.entries()]);
 
     const encoder = new TokenTextEncoder(["the", "cat"]);
-    const all = await encoder.encodeAll(texts, { workers: 3 });
+    const all = await encodeTexts(encoder, texts, { workers: 3 });
     expect(all.map((ids) => [...ids])).toEqual(texts.map((t) => [...encoder.encode(t)]));
     expect(attempts.count).toBe(3); // one failed start per call, then the calling thread
   });

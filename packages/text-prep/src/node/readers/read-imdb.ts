@@ -1,9 +1,9 @@
 import { readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { describe } from "../check-args";
+import { describe } from "../../check-args";
 import { decodeUtf8, fsError } from "./io-errors";
 import { readArchiveEntries } from "./read-archive-entries";
-import { TextPrepError } from "../text-prep-error";
+import { TextPrepError } from "../../text-prep-error";
 
 /** The two halves of the IMDb dataset. */
 export type ImdbSplit = "train" | "test";

@@ -1,4 +1,4 @@
-import { TextPrepError } from "../text-prep-error";
+import { TextPrepError } from "../../text-prep-error";
 
 /** Turns an `fs` error into a {@link TextPrepError} naming the file. @internal */
 export function fsError(file: string, error: unknown, action = "read"): TextPrepError {

@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { parse } from "csv-parse";
-import { describe } from "../check-args";
+import { describe } from "../../check-args";
 import { firstInvalidUtf8Offset, fsError } from "./io-errors";
-import { TextPrepError } from "../text-prep-error";
+import { TextPrepError } from "../../text-prep-error";
 
 /** One row of the chapter's IMDb CSV. */
 export interface ImdbCsvRow {
