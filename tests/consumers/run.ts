@@ -164,6 +164,8 @@ async function main(scratch: string): Promise<number> {
 
   step(`run with node ${process.version} (timeout ${timeoutSeconds} s each)`);
   const runs = new Map<string, Record<Flavor, RunOutcome>>();
+  const exampleTmp = path.join(scratch, "tmp");
+  mkdirSync(exampleTmp);
   for (const example of examples) {
     const outcome: Record<Flavor, RunOutcome> = { esm: { status: "—" }, cjs: { status: "—" } };
     runs.set(example.id, outcome);
@@ -183,7 +185,9 @@ async function main(scratch: string): Promise<number> {
         outcome[flavor] = { status: "FAIL", note: `tsc emitted no ${path.relative(dir, emitted)}` };
         continue;
       }
-      const result = await exec(process.execPath, [emitted], { cwd: dir, env: consumerEnv(), timeoutSeconds });
+      // os.tmpdir() of the example is inside the scratch folder, so what it writes there goes away with it
+      const env = { ...consumerEnv(), TMPDIR: exampleTmp };
+      const result = await exec(process.execPath, [emitted], { cwd: dir, env, timeoutSeconds });
       const ok = result.code === 0 && !result.timedOut;
       const note = result.timedOut
         ? `killed after ${timeoutSeconds} s`
