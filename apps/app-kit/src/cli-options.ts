@@ -1,4 +1,22 @@
+import { cellKind, type CellKind } from "@recurrent/models";
 import { InvalidArgumentError } from "commander";
+
+/**
+ * A commander option parser for a recurrent cell kind: `lstm`, `gru` or `simple-rnn` (the names of every
+ * `@recurrent/*` package), also accepting the tfjs / Keras spellings (`LSTM`, `GRU`, `simpleRNN`, `SimpleRNN`,
+ * `simple_rnn`).
+ *
+ * @example
+ * program.option("--cell <kind>", "recurrent cell: lstm, gru or simple-rnn", cellOption, "lstm")
+ * // "--cell SimpleRNN" → "simple-rnn"; "--cell rnn" → error: expected cell to be one of lstm, gru, simple-rnn …
+ */
+export function cellOption(value: string): CellKind {
+  try {
+    return cellKind(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
 
 /**
  * A commander option parser for an integer of at least `min`.

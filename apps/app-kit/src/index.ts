@@ -1,5 +1,5 @@
 export { formatSeconds, trainingProgressBar } from "./progress-bar";
-export { integerOption, positiveOption, rateOption } from "./cli-options";
+export { cellOption, integerOption, positiveOption, rateOption } from "./cli-options";
 export { findRepoRoot, sharedDataFile } from "./shared-data";
 export { runInterruptibleTraining } from "./interruptible-training";
 export type { TrainingHooks } from "./interruptible-training";

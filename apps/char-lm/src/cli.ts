@@ -5,15 +5,14 @@ import {
   buildCharLanguageModel,
   evaluateLanguageModel,
   fusedAdam,
-  generateText,
   trainModel,
   type LayerImplementation,
-  type TrainingBatch,
 } from "@recurrent/models";
-import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
-import { CharEncoder, charChunkBatches, charChunks, type CharChunks } from "@recurrent/text-prep";
+import { FileCheckpointStore, saveBundle, writeFileAtomic } from "@recurrent/models/node";
+import { CharEncoder, charChunkBatches, charChunks } from "@recurrent/text-prep";
 import { formatSeconds, integerOption as int, positiveOption as positive, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
+import { generate, type GenerateFlags } from "./generate-command";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
 
 const KIND = "char-lm";
@@ -58,12 +57,6 @@ function textPath(flag: string | undefined): string {
     throw new Error("expected --text <mysterious-island.txt> (Project Gutenberg #1268, 1268-0.txt): ../shared/data has no copy");
   }
   return shared;
-}
-
-function* batchesOf(chunks: CharChunks, batchSize: number, seed: number | undefined): Generator<TrainingBatch> {
-  for (const b of charChunkBatches(chunks, { batchSize, ...(seed === undefined ? {} : { seed }), dropRemainder: seed !== undefined })) {
-    yield { inputs: b.inputs, batchSize: b.shape[0], timeSteps: b.shape[1], targets: b.targets };
-  }
 }
 
 async function train(flags: TrainFlags): Promise<void> {
@@ -119,8 +112,8 @@ async function train(flags: TrainFlags): Promise<void> {
     trainModel(model, {
       task: "language-model",
       // chunks reshuffled every epoch (the chapter: shuffle buffer 10,000, batches of 64, remainder dropped)
-      train: (epoch) => batchesOf(trainChunks, config.batchSize, config.seed + epoch),
-      validation: () => batchesOf(heldOutChunks, config.batchSize, undefined),
+      train: (epoch) => charChunkBatches(trainChunks, { batchSize: config.batchSize, seed: config.seed + epoch }),
+      validation: () => charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }),
       epochs: config.epochs,
       optimizer: fusedAdam(config.learningRate),
       ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
@@ -146,7 +139,7 @@ async function train(flags: TrainFlags): Promise<void> {
   const sessionSteps = result.steps - (result.resumed ? (previous.training?.steps ?? 0) : 0);
   console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(seconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * seconds) / sessionSteps)} ms/step` : ""}`);
   const t = performance.now();
-  const evaluation = await evaluateLanguageModel(model, batchesOf(heldOutChunks, config.batchSize, undefined));
+  const evaluation = await evaluateLanguageModel(model, charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }));
   const evaluateSeconds = (performance.now() - t) / 1000;
   console.log(
     `held-out text (${evaluation.count} predicted characters): loss ${evaluation.loss.toFixed(4)}, perplexity ${evaluation.perplexity.toFixed(3)}, ` +
@@ -168,42 +161,6 @@ async function train(flags: TrainFlags): Promise<void> {
   await writeFileAtomic(join(runDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
   console.log(`saved ${join(runDir, "bundle")} and ${join(runDir, "metrics.json")}`);
   model.dispose();
-}
-
-interface GenerateFlags {
-  runDir: string;
-  start: string;
-  length: number;
-  scale: number;
-  temperature: number;
-  topK?: number;
-  topP?: number;
-  method: "refeed" | "stateful";
-  context: number;
-  seed: number;
-  implementation: LayerImplementation;
-}
-
-async function generate(flags: GenerateFlags): Promise<void> {
-  await initBackend({ relaxedSimd: "on", log: false });
-  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
-    reviveEncoder: (json) => CharEncoder.fromJSON(json),
-    expectedKind: KIND,
-    implementation: flags.implementation,
-  });
-  const text = generateText(bundle.model, bundle.encoder, {
-    start: flags.start,
-    length: flags.length,
-    scale: flags.scale,
-    temperature: flags.temperature,
-    ...(flags.topK === undefined ? {} : { topK: flags.topK }),
-    ...(flags.topP === undefined ? {} : { topP: flags.topP }),
-    method: flags.method,
-    contextLength: flags.context,
-    seed: flags.seed,
-  });
-  process.stdout.write(`${text}\n`);
-  bundle.model.dispose();
 }
 
 const program = new Command()
@@ -237,7 +194,7 @@ program
 
 program
   .command("generate")
-  .description("generate text from a trained run")
+  .description("generate text from a trained run, printing each character as it comes (Ctrl-C stops, exit code 130)")
   .addOption(runDirOption())
   .option("--start <text>", "starting text", "The island")
   .option("--length <n>", "characters to generate", int("length", 0), 500)
@@ -245,7 +202,7 @@ program
   .option("--temperature <t>", "logits ÷ t", positive("temperature"), 1)
   .option("--top-k <k>", "sample among the k most likely characters", int("top-k"))
   .option("--top-p <p>", "nucleus sampling threshold in (0, 1]", positive("top-p"))
-  .addOption(new Option("--method <m>", "refeed: the chapter's (last --context characters each step); stateful: one step per character").choices(["refeed", "stateful"]).default("refeed"))
+  .addOption(new Option("--method <m>", "stateful: one step per character, carrying the state; refeed: the chapter's (last --context characters each step)").choices(["stateful", "refeed"]).default("stateful"))
   .option("--context <n>", "characters re-fed per step by the refeed method", int("context"), 40)
   .option("--seed <n>", "sampling seed", int("seed", 0), 1)
   .addOption(implementationOption())

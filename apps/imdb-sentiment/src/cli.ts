@@ -9,7 +9,9 @@ import {
   fusedAdam,
   predictProbabilities,
   trainModel,
+  CELL_KINDS,
   type BinaryClassificationMetrics,
+  type CellKind,
   type LayerImplementation,
   type TrainingBatch,
   type TrainingResult,
@@ -17,10 +19,10 @@ import {
 import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { keepLast, TokenTextEncoder } from "@recurrent/text-prep";
 import cliProgress from "cli-progress";
-import { findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, runInterruptibleTraining } from "app-kit";
+import { cellOption, findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
 import { downloadFile, OFFICIAL_IMDB_ARCHIVE } from "./download-file";
-import { buildEncoder, encodeSplit, loadImdbSplits, makeBatches, SHARED_ARCHIVE, toTrainingBatches } from "./imdb-data";
+import { buildEncoder, encodeSplit, loadImdbSplits, makeBatches, SHARED_ARCHIVE } from "./imdb-data";
 import { renderReport } from "./render-report";
 import { incompatibilities, readRunConfig, type RunConfig } from "./run-config";
 
@@ -71,7 +73,7 @@ interface TrainFlags {
   maxTokens?: number;
   bucket: boolean;
   batchSize: number;
-  cell: "lstm" | "gru" | "simple-rnn";
+  cell: CellKind;
   bidirectional: boolean;
   layers: number;
   units: number;
@@ -195,8 +197,8 @@ async function train(flags: TrainFlags): Promise<void> {
     trainModel(model, {
       task: "binary-classification",
       // bucketed batches are reshuffled each epoch; plain padded batches keep the chapter's fixed order
-      train: (epoch) => toTrainingBatches(makeBatches(trainSet, batching, wanted.seed + epoch)),
-      validation: () => toTrainingBatches(makeBatches(validationSet, batching, undefined)),
+      train: (epoch) => makeBatches(trainSet, batching, wanted.seed + epoch),
+      validation: () => makeBatches(validationSet, batching, undefined),
       epochs: wanted.epochs,
       optimizer: fusedAdam(wanted.learningRate),
       ...(wanted.clipNorm === null ? {} : { clipNorm: wanted.clipNorm }),
@@ -223,7 +225,7 @@ async function train(flags: TrainFlags): Promise<void> {
   console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(trainSeconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * trainSeconds) / sessionSteps)} ms/step` : ""}`);
 
   t = performance.now();
-  const validation = await evaluateSentimentModel(model, toTrainingBatches(makeBatches(validationSet, batching, undefined)));
+  const validation = await evaluateSentimentModel(model, makeBatches(validationSet, batching, undefined));
   console.log(`validation (kept weights): accuracy ${validation.accuracy.toFixed(4)}, loss ${validation.loss.toFixed(4)}, ${formatSeconds((performance.now() - t) / 1000)}`);
   const metrics = {
     run: wanted,
@@ -272,7 +274,7 @@ async function evaluate(flags: { data?: string; cacheDir?: string; runDir: strin
   bar.start(batches.length, 0);
   t = performance.now();
   function* counted(): Generator<TrainingBatch> {
-    for (const b of toTrainingBatches(batches)) {
+    for (const b of batches) {
       yield b;
       bar.increment();
     }
@@ -319,7 +321,7 @@ async function predict(texts: string[], flags: { runDir: string; implementation:
     let ids = bundle.encoder.encode(text);
     if (ids.length === 0) ids = Int32Array.of(bundle.encoder.oovId);
     if (run.maxTokens !== null) ids = keepLast(ids, run.maxTokens);
-    const [p] = predictProbabilities(bundle.model, { inputs: ids, batchSize: 1, timeSteps: ids.length });
+    const [p] = predictProbabilities(bundle.model, { inputs: ids, shape: [1, ids.length] });
     const probability = p as number;
     const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
     console.log(`${probability.toFixed(4)}\t${probability >= 0.5 ? "positive" : "negative"}\t${shown}`);
@@ -349,7 +351,7 @@ program
   .option("--max-tokens <n>", "keep only the last N tokens of each review (the chapter's max_seq_length = 100)", int("max-tokens"))
   .option("--bucket", "batch reviews of similar length together (less padding; batches reshuffled each epoch)", false)
   .option("--batch-size <n>", "batch size", int("batch-size"), 32)
-  .addOption(new Option("--cell <type>", "recurrent cell").choices(["lstm", "gru", "simple-rnn"]).default("lstm"))
+  .option("--cell <kind>", `recurrent cell: ${CELL_KINDS.join(", ")} (tfjs / Keras spellings accepted)`, cellOption, "lstm")
   .option("--no-bidirectional", "unidirectional recurrent layers")
   .option("--layers <n>", "stacked recurrent layers", int("layers"), 1)
   .option("--units <n>", "units per recurrent layer and direction", int("units"), 64)

@@ -1,16 +1,15 @@
-import type { TrainingBatch } from "@recurrent/models";
 import {
   bucketedBatches,
   buildVocabulary,
   keepLast,
   paddedBatches,
-  readImdb,
   shuffle,
   tokenize,
   TokenTextEncoder,
-  type LabeledPaddedBatch,
+  type PaddedBatch,
   type PaddedBatches,
 } from "@recurrent/text-prep";
+import { readImdb } from "@recurrent/text-prep/node";
 
 /** One review with its label. */
 export interface LabeledText {
@@ -91,15 +90,11 @@ export interface BatchingOptions {
   bucket: boolean;
 }
 
-/** Batches of one pass, as `@recurrent/models` takes them. */
-export function makeBatches(split: EncodedSplit, options: BatchingOptions, seed: number | undefined): PaddedBatches<LabeledPaddedBatch> {
+/** Batches of one pass (text-prep's batches are what `@recurrent/models` trains on). */
+export function makeBatches(split: EncodedSplit, options: BatchingOptions, seed: number | undefined): PaddedBatches<PaddedBatch<true>> {
   return options.bucket
     ? bucketedBatches(split.sequences, { batchSize: options.batchSize, labels: split.labels, ...(seed === undefined ? {} : { seed }) })
     : paddedBatches(split.sequences, { batchSize: options.batchSize, labels: split.labels });
-}
-
-export function* toTrainingBatches(batches: Iterable<LabeledPaddedBatch>): Generator<TrainingBatch> {
-  for (const b of batches) yield { inputs: b.data, batchSize: b.shape[0], timeSteps: b.shape[1], targets: b.labels };
 }
 
 /** The file name of our labeled IMDb archive in `../shared/data`. */

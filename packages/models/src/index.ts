@@ -7,12 +7,14 @@ export type { Random } from "./random";
 export { orthogonalMatrix } from "./builders/orthogonal-matrix";
 export type { OrthogonalMatrixOptions } from "./builders/orthogonal-matrix";
 export { initializeKerasWeights } from "./builders/initialize-keras-weights";
-export type { LayerImplementation, RecurrentCellType as RecurrentCellKind } from "./builders/recurrent-layer-factory";
+export type { LayerImplementation } from "./builders/recurrent-layer-factory";
+export { CELL_KINDS, cellKind } from "@recurrent/rnn-cells";
+export type { ActivationName, CellKind } from "@recurrent/rnn-cells";
 export { buildSentimentModel, resolveSentimentModelOptions } from "./builders/build-sentiment-model";
 export type { ResolvedSentimentModelOptions, SentimentModelOptions } from "./builders/build-sentiment-model";
 export { buildCharLanguageModel, resolveCharLanguageModelOptions } from "./builders/build-char-language-model";
 export type { CharLanguageModelOptions, ResolvedCharLanguageModelOptions } from "./builders/build-char-language-model";
-export type { BatchSource, ModelTask, TrainingBatch } from "./training/training-batch";
+export type { BatchSource, ModelTask, SequenceBatch, TrainingBatch } from "./training/training-batch";
 export { binaryClassificationMetrics } from "./evaluation/binary-classification-metrics";
 export type {
   BinaryClassificationMetrics,
@@ -29,7 +31,11 @@ export type { EarlyStoppingOptions, TrainModelOptions, TrainingProgress, Trainin
 export { sampleFromLogits } from "./generation/sample-from-logits";
 export type { SamplingOptions } from "./generation/sample-from-logits";
 export { generateText } from "./generation/generate-text";
-export type { GenerateTextOptions, TextCodec } from "./generation/generate-text";
+export type { GenerateTextOptions } from "./generation/generate-text";
+export { streamText } from "./generation/stream-text";
+export type { StreamTextOptions, TextCodec } from "./generation/stream-text";
+export { streamTokens } from "./generation/stream-tokens";
+export type { GenerationMethod, GenerationOptions, StepKernels, StreamTokensOptions } from "./generation/stream-tokens";
 export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
 export type {
   BundleEncoder,
@@ -45,3 +51,4 @@ export { FastSimpleRNN, fastSimpleRnn } from "./layers/fast-simple-rnn";
 export { FastBidirectional, fastBidirectional } from "./layers/fast-bidirectional";
 export type { BidirectionalLayerArgs } from "./layers/fast-bidirectional";
 export { FAST_RECURRENT_BACKENDS, fastPathBlocker } from "./layers/fast-recurrent-call";
+export { registerFastLayers } from "./layers/register-fast-layers";

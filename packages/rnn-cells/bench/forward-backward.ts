@@ -18,7 +18,7 @@ function median(xs: number[]): number {
 
 console.log("cell       batch  time  features  units   forward ms   backward ms   backward k=10 ms");
 for (const size of SIZES) {
-  for (const cell of ["simpleRNN", "lstm", "gru"] as CellKind[]) {
+  for (const cell of ["simple-rnn", "lstm", "gru"] as CellKind[]) {
     const spec = { cell, units: size.units, inputDim: size.features };
     const w = initWeights(spec, { seed: 1, scale: 0.2 });
     const rand = seededRandom(2);

@@ -33,7 +33,7 @@ if (!(Number.isInteger(UNITS) && UNITS >= 1)) throw new RangeError(`expected --u
 const rand = seededRandom(1);
 const randomInputs = Float64Array.from({ length: N }, () => 2 * rand() - 1);
 const zeros = new Float64Array(N);
-const simple: RnnSpec = { cell: "simpleRNN", units: UNITS, inputDim: 1 };
+const simple: RnnSpec = { cell: "simple-rnn", units: UNITS, inputDim: 1 };
 const simpleWeights = (rho: number, inputScale: number) => ({
   kernel: Float64Array.from({ length: UNITS }, (_, i) => inputScale * Math.cos(i + 1)),
   recurrentKernel: orthogonalMatrix(UNITS, 2).map((v) => v * rho),

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
 
   const layerOut = output.dataSync();
   const ours = rnnForward(
-    { cell: "simpleRNN", units: 2, inputDim: 5 },
+    { cell: "simple-rnn", units: 2, inputDim: 5 },
     { kernel: wxh, recurrentKernel: woo, bias: bh },
     Float32Array.from(xs.flat()),
     [1, 3, 5],

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { getActivation } from "./index";
+import { activationName, cellKind, getActivation, resolveSpec } from "./index";
 import type { ActivationName } from "./index";
 
-const NAMES: ActivationName[] = ["tanh", "sigmoid", "hard_sigmoid", "relu", "linear"];
+const NAMES: ActivationName[] = ["tanh", "sigmoid", "hardSigmoid", "relu", "linear"];
 
 describe("getActivation", () => {
   // Central differences in float64 away from kinks: error O(h^2) ~ 1e-10.
@@ -17,14 +17,14 @@ describe("getActivation", () => {
   });
 
   it("matches known values", () => {
-    // sigmoid(0) = 1/2, tanh(0) = 0, hard_sigmoid(1) = 0.2 + 0.5
+    // sigmoid(0) = 1/2, tanh(0) = 0, hardSigmoid(1) = 0.2 + 0.5
     expect(getActivation("sigmoid").apply(0)).toBe(0.5);
     expect(getActivation("tanh").apply(0)).toBe(0);
-    expect(getActivation("hard_sigmoid").apply(1)).toBeCloseTo(0.7, 15);
+    expect(getActivation("hardSigmoid").apply(1)).toBeCloseTo(0.7, 15);
   });
 
-  it("uses tfjs's subgradients at the kinks: hard_sigmoid 0.2 at ±2.5 (inclusive clip), relu 0 at 0", () => {
-    const hs = getActivation("hard_sigmoid");
+  it("uses tfjs's subgradients at the kinks: hardSigmoid 0.2 at ±2.5 (inclusive clip), relu 0 at 0", () => {
+    const hs = getActivation("hardSigmoid");
     expect(hs.derivative(2.5, hs.apply(2.5))).toBe(0.2);
     expect(hs.derivative(-2.5, hs.apply(-2.5))).toBe(0.2);
     expect(hs.derivative(2.6, hs.apply(2.6))).toBe(0);
@@ -33,7 +33,23 @@ describe("getActivation", () => {
 
   it("rejects an unknown name with the list of known ones", () => {
     expect(() => getActivation("gelu" as ActivationName)).toThrow(
-      'expected activation to be one of tanh, sigmoid, hard_sigmoid, relu, linear, got "gelu"',
+      'expected activation to be one of tanh, sigmoid, hardSigmoid, relu, linear (or Keras\'s hard_sigmoid), got "gelu"',
     );
+  });
+
+  it("accepts Keras's snake-case spelling as an alias of the tfjs name", () => {
+    expect(activationName("hard_sigmoid")).toBe("hardSigmoid");
+    expect(getActivation("hard_sigmoid" as ActivationName).name).toBe("hardSigmoid");
+    expect(() => activationName("hard-sigmoid")).toThrow(RangeError);
+  });
+});
+
+describe("cellKind", () => {
+  it("maps the tfjs and Keras spellings onto one name", () => {
+    for (const name of ["simple-rnn", "simpleRNN", "SimpleRNN", "simple_rnn", "simpleRnn"]) expect(cellKind(name)).toBe("simple-rnn");
+    expect(cellKind("LSTM")).toBe("lstm");
+    expect(cellKind("GRU")).toBe("gru");
+    expect(() => cellKind("rnn")).toThrow('expected cell to be one of lstm, gru, simple-rnn (or simpleRNN, SimpleRNN, simple_rnn, LSTM, GRU), got "rnn"');
+    expect(resolveSpec({ cell: "SimpleRNN" as "simple-rnn", units: 1, inputDim: 1 }).cell).toBe("simple-rnn");
   });
 });

@@ -1,5 +1,32 @@
-/** Names of the activations the cells accept (Keras / tfjs names). */
-export type ActivationName = "tanh" | "sigmoid" | "hard_sigmoid" | "relu" | "linear";
+/**
+ * Names of the activations the cells accept, spelled as tfjs spells them (the names a tfjs layer configuration
+ * and a saved `model.json` use). The same names are used by every `@recurrent/*` package. Keras's snake-case
+ * spelling (`"hardSigmoid"`) is accepted as an alias by {@link activationName} and {@link getActivation}.
+ */
+export type ActivationName = "tanh" | "sigmoid" | "hardSigmoid" | "relu" | "linear";
+
+/** Every {@link ActivationName}, in a fixed order. */
+export const ACTIVATION_NAMES: readonly ActivationName[] = ["tanh", "sigmoid", "hardSigmoid", "relu", "linear"];
+
+/** Other spellings users type for the same activations (Keras's snake case). */
+const ACTIVATION_ALIASES: Readonly<Record<string, ActivationName>> = { hard_sigmoid: "hardSigmoid" };
+
+/**
+ * The canonical name of an activation: one of {@link ActivationName}, or a Keras spelling of one
+ * (`"hardSigmoid"` → `"hardSigmoid"`).
+ *
+ * @throws {RangeError} For any other value, listing the accepted names.
+ * @example
+ * activationName("hardSigmoid"); // "hardSigmoid"
+ */
+export function activationName(name: string): ActivationName {
+  if ((ACTIVATION_NAMES as readonly string[]).includes(name)) return name as ActivationName;
+  const alias = typeof name === "string" && Object.hasOwn(ACTIVATION_ALIASES, name) ? ACTIVATION_ALIASES[name] : undefined;
+  if (alias !== undefined) return alias;
+  throw new RangeError(
+    `expected activation to be one of ${ACTIVATION_NAMES.join(", ")} (or Keras's hard_sigmoid), got ${JSON.stringify(name)}`,
+  );
+}
 
 /** An activation φ with its derivative, expressed through the output y = φ(x) where possible. */
 export interface Activation {
@@ -25,10 +52,10 @@ const sigmoid: Activation = {
   derivative: (_x, y) => y * (1 - y),
 };
 
-// tfjs and Keras 2: hard_sigmoid(x) = clip(0.2 x + 0.5, 0, 1). At the kinks x = ±2.5 the
+// tfjs and Keras 2: hardSigmoid(x) = clip(0.2 x + 0.5, 0, 1). At the kinks x = ±2.5 the
 // derivative is 0.2, the subgradient tfjs's clipByValue gradient picks (its bounds are inclusive).
 const hardSigmoid: Activation = {
-  name: "hard_sigmoid",
+  name: "hardSigmoid",
   apply: (x) => Math.min(1, Math.max(0, 0.2 * x + 0.5)),
   derivative: (x) => (x >= -2.5 && x <= 2.5 ? 0.2 : 0),
 };
@@ -49,24 +76,18 @@ const linear: Activation = {
 const ACTIVATIONS: Readonly<Record<ActivationName, Activation>> = {
   tanh,
   sigmoid,
-  hard_sigmoid: hardSigmoid,
+  hardSigmoid,
   relu,
   linear,
 };
 
 /**
- * Looks an activation up by its Keras / tfjs name.
+ * Looks an activation up by its name ({@link ActivationName}, or Keras's `"hardSigmoid"`).
  *
- * @throws {RangeError} when the name is not one of {@link ActivationName}.
+ * @throws {RangeError} when the name is not one of {@link ActivationName} or an alias of one.
  * @example
  * getActivation("tanh").apply(0) // 0
  */
 export function getActivation(name: ActivationName): Activation {
-  const activation = (ACTIVATIONS as Record<string, Activation | undefined>)[name];
-  if (activation === undefined) {
-    throw new RangeError(
-      `expected activation to be one of ${Object.keys(ACTIVATIONS).join(", ")}, got ${JSON.stringify(name)}`,
-    );
-  }
-  return activation;
+  return ACTIVATIONS[activationName(name)];
 }

@@ -42,7 +42,7 @@ describe("chapterRnnForward", () => {
     const kernel = randomArray(D * units, 2, 0.8);
     const recurrentKernel = randomArray(units * units, 3, 0.8);
     const bias = randomArray(units, 4, 0.3);
-    const keras = rnnForward({ cell: "simpleRNN", units, inputDim: D }, { kernel, recurrentKernel, bias }, x, [B, T, D], {
+    const keras = rnnForward({ cell: "simple-rnn", units, inputDim: D }, { kernel, recurrentKernel, bias }, x, [B, T, D], {
       returnSequences: true,
     });
     const eye = Float64Array.from({ length: units * units }, (_, i) => (i % (units + 1) === 0 ? 1 : 0));

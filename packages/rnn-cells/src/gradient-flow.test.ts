@@ -11,7 +11,7 @@ describe("gradientFlow", () => {
   it.each([0.5, 0.9, 1.5])("SimpleRNN with W_hh = %s·Q (Q orthogonal) at the zero fixed point: ‖∂h_t/∂h_k‖₂ = ρ^(t−k)", (rho) => {
     // Golden: with zero inputs, bias and state, h stays 0, tanh'(0) = 1, so ∂h_t/∂h_k = (ρQ)^(t−k)
     // (row convention), whose singular values are all ρ^(t−k).
-    const spec: RnnSpec = { cell: "simpleRNN", units: UNITS, inputDim: 1 };
+    const spec: RnnSpec = { cell: "simple-rnn", units: UNITS, inputDim: 1 };
     const w: RnnWeights = {
       kernel: new Float64Array(UNITS),
       recurrentKernel: orthogonalMatrix(UNITS, 3).map((v) => v * rho),
@@ -62,7 +62,7 @@ describe("gradientFlow", () => {
     const flow = gradientFlow(lstm, { ...w, bias }, x, [1, LAGS, 1]);
     for (const v of flow.cell!) expect(v).toBeGreaterThan(0.85);
 
-    const small: RnnSpec = { cell: "simpleRNN", units: UNITS, inputDim: 1 };
+    const small: RnnSpec = { cell: "simple-rnn", units: UNITS, inputDim: 1 };
     const ws = { kernel: new Float64Array(UNITS), recurrentKernel: orthogonalMatrix(UNITS, 3).map((v) => v * 0.5), bias: new Float64Array(UNITS) };
     const vanish = gradientFlow(small, ws, new Float64Array(LAGS), [1, LAGS, 1]);
     expect(vanish.hidden[LAGS - 1]!).toBeLessThan(1e-5);
@@ -91,7 +91,7 @@ describe("gradientFlow", () => {
   });
 
   it("rejects lags beyond the sequence", () => {
-    const spec: RnnSpec = { cell: "simpleRNN", units: 2, inputDim: 1 };
+    const spec: RnnSpec = { cell: "simple-rnn", units: 2, inputDim: 1 };
     expect(() => gradientFlow(spec, initWeights(spec), new Float64Array(5), [1, 5, 1], { from: 2, maxLag: 4 })).toThrow(
       "expected maxLag to be an integer in [1, 3] (time − from), got 4",
     );

@@ -1,8 +1,8 @@
 export { RnnCellsError } from "./rnn-cells-error";
 export type { RnnCellsErrorCode } from "./rnn-cells-error";
-export { getActivation } from "./activations";
+export { ACTIVATION_NAMES, activationName, getActivation } from "./activations";
 export type { Activation, ActivationName } from "./activations";
-export { resolveSpec, weightShapes } from "./rnn-spec";
+export { CELL_KINDS, cellKind, resolveSpec, weightShapes } from "./rnn-spec";
 export type {
   CellKind,
   FloatArray,

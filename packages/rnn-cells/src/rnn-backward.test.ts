@@ -11,16 +11,16 @@ function randomArray(n: number, seed: number, scale = 1): Float64Array {
 const UNITS = 3;
 const [B, T, F] = [2, 6, 2];
 const SPECS: RnnSpec[] = [
-  { cell: "simpleRNN", units: UNITS, inputDim: F },
-  { cell: "simpleRNN", units: UNITS, inputDim: F, activation: "relu" },
+  { cell: "simple-rnn", units: UNITS, inputDim: F },
+  { cell: "simple-rnn", units: UNITS, inputDim: F, activation: "relu" },
   { cell: "lstm", units: UNITS, inputDim: F },
-  { cell: "lstm", units: UNITS, inputDim: F, recurrentActivation: "hard_sigmoid" },
+  { cell: "lstm", units: UNITS, inputDim: F, recurrentActivation: "hardSigmoid" },
   { cell: "gru", units: UNITS, inputDim: F },
-  { cell: "gru", units: UNITS, inputDim: F, recurrentActivation: "hard_sigmoid" },
+  { cell: "gru", units: UNITS, inputDim: F, recurrentActivation: "hardSigmoid" },
   { cell: "gru", units: UNITS, inputDim: F, resetAfter: true },
   { cell: "lstm", units: UNITS, inputDim: F, useBias: false },
   { cell: "gru", units: UNITS, inputDim: F, resetAfter: true, useBias: false },
-  { cell: "simpleRNN", units: UNITS, inputDim: F, useBias: false },
+  { cell: "simple-rnn", units: UNITS, inputDim: F, useBias: false },
 ];
 const MASK = [1, 1, 0, 1, 0, 1, /* batch 1 */ 0, 1, 1, 0, 1, 1];
 const MODES: Record<string, GradientCheckOptions> = {

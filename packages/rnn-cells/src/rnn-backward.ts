@@ -203,7 +203,7 @@ export function rnnBackward(
       if (isLstm) cPrev[j] = step === 0 ? initC![b * units + j]! : C![sOff - units + j]!;
       dhPrev[j] = 0;
     }
-    if (s.cell === "simpleRNN") {
+    if (s.cell === "simple-rnn") {
       for (let j = 0; j < units; j++) {
         const d = dh[j]! * phi.derivative(pre[gOff + j]!, act[gOff + j]!);
         dzx[j] = d;

@@ -14,7 +14,7 @@ function randomArray(n: number, seed: number, scale = 1): Float64Array {
 describe("rnnForward: closed forms with one unit", () => {
   // Goldens: the cell equations written out by hand for units = inputDim = 1.
   it("SimpleRNN: h1 = tanh(0.5·1 + 0.1), h2 = tanh(0.5·2 + 0.5·h1 + 0.1)", () => {
-    const spec: RnnSpec = { cell: "simpleRNN", units: 1, inputDim: 1 };
+    const spec: RnnSpec = { cell: "simple-rnn", units: 1, inputDim: 1 };
     const w = { kernel: F64(0.5), recurrentKernel: F64(0.5), bias: F64(0.1) };
     const r = rnnForward(spec, w, F64(1, 2), [1, 2, 1], { returnSequences: true });
     const h1 = Math.tanh(0.6);
@@ -73,7 +73,7 @@ describe("rnnForward: closed forms with one unit", () => {
 
 describe("rnnForward: sequence options", () => {
   const cases: RnnSpec[] = [
-    { cell: "simpleRNN", units: 3, inputDim: 2 },
+    { cell: "simple-rnn", units: 3, inputDim: 2 },
     { cell: "lstm", units: 3, inputDim: 2 },
     { cell: "gru", units: 3, inputDim: 2 },
     { cell: "gru", units: 3, inputDim: 2, resetAfter: true },
@@ -180,6 +180,6 @@ describe("rnnForward: bad input", () => {
       recurrentKernel: [4, 12],
       bias: [2, 12],
     });
-    expect(weightShapes({ cell: "simpleRNN", units: 4, inputDim: 3, useBias: false }).bias).toBeUndefined();
+    expect(weightShapes({ cell: "simple-rnn", units: 4, inputDim: 3, useBias: false }).bias).toBeUndefined();
   });
 });

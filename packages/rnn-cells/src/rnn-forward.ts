@@ -191,7 +191,7 @@ export function timeIndex(s: number, time: number, goBackwards: boolean): number
  *   `NON_FINITE` for NaN / ±Infinity in weights, inputs or initial state, `INVALID_ARGUMENT`
  *   for a missing LSTM `c` or a bias given with `useBias: false`.
  * @example
- * const spec = { cell: "simpleRNN", units: 2, inputDim: 5 } as const;
+ * const spec = { cell: "simple-rnn", units: 2, inputDim: 5 } as const;
  * const result = rnnForward(spec, weights, new Float64Array(1 * 3 * 5), [1, 3, 5], { returnSequences: true });
  * result.output // Float64Array [1, 3, 2]
  */
@@ -264,7 +264,7 @@ export function rnnForward(
         for (let j = 0; j < cols; j++) zh[j]! += hk * U[row + j]!;
       }
       const valid = mask === undefined || mask[b * time + t] === 1;
-      if (s.cell === "simpleRNN") {
+      if (s.cell === "simple-rnn") {
         for (let j = 0; j < units; j++) {
           const a = zx[j]! + zh[j]!;
           const y = phi.apply(a);

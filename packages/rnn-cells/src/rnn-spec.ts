@@ -8,17 +8,49 @@ export type FloatArray = Float32Array | Float64Array;
 /** Element type of the arrays a computation returns. */
 export type FloatDType = "float32" | "float64";
 
-/** The three recurrent cells, named as in Keras / tfjs (`SimpleRNN`, `LSTM`, `GRU`). */
-export type CellKind = "simpleRNN" | "lstm" | "gru";
+/**
+ * The three recurrent cells (Keras / tfjs `SimpleRNN`, `LSTM`, `GRU`), spelled the same in every
+ * `@recurrent/*` package and CLI. {@link cellKind} also accepts the tfjs and Keras spellings
+ * (`"simpleRNN"`, `"SimpleRNN"`, `"simple_rnn"`, `"LSTM"`, `"GRU"`).
+ */
+export type CellKind = "lstm" | "gru" | "simple-rnn";
+
+/** Every {@link CellKind}. */
+export const CELL_KINDS: readonly CellKind[] = ["lstm", "gru", "simple-rnn"];
+
+const CELL_ALIASES: Readonly<Record<string, CellKind>> = {
+  LSTM: "lstm",
+  GRU: "gru",
+  simpleRNN: "simple-rnn",
+  SimpleRNN: "simple-rnn",
+  simple_rnn: "simple-rnn",
+  simpleRnn: "simple-rnn",
+};
+
+/**
+ * The canonical name of a cell kind: one of {@link CellKind}, or a tfjs / Keras spelling of one.
+ *
+ * @throws {RangeError} For any other value, listing the accepted names.
+ * @example
+ * cellKind("SimpleRNN"); // "simple-rnn"
+ */
+export function cellKind(name: string): CellKind {
+  if ((CELL_KINDS as readonly string[]).includes(name)) return name as CellKind;
+  const alias = typeof name === "string" && Object.hasOwn(CELL_ALIASES, name) ? CELL_ALIASES[name] : undefined;
+  if (alias !== undefined) return alias;
+  throw new RangeError(
+    `expected cell to be one of ${CELL_KINDS.join(", ")} (or simpleRNN, SimpleRNN, simple_rnn, LSTM, GRU), got ${JSON.stringify(name)}`,
+  );
+}
 
 /**
  * What a recurrent layer computes. Field names and defaults follow Keras / tfjs layers,
  * except `recurrentActivation`, whose default here is the chapter's σ (sigmoid): tfjs layers
- * default to `hard_sigmoid`, so pass it explicitly when comparing with a default tfjs layer.
+ * default to `hardSigmoid`, so pass it explicitly when comparing with a default tfjs layer.
  *
  * Equations, per step, with `x` `[features]`, `h` `[units]`, kernel `W` `[features, G·units]`,
  * recurrent kernel `U` `[units, G·units]`, bias `b` `[G·units]` split into G gate blocks:
- * - `simpleRNN` (G = 1): `h_t = φ(x_t W + h_{t−1} U + b)`.
+ * - `simple-rnn` (G = 1): `h_t = φ(x_t W + h_{t−1} U + b)`.
  * - `lstm` (G = 4, gate order i, f, c, o): `i = σ(x W_i + h U_i + b_i)`, `f = σ(…_f)`, `g = φ(…_c)`, `o = σ(…_o)`,
  *   `c_t = f ⊙ c_{t−1} + i ⊙ g`, `h_t = o ⊙ φ(c_t)`.
  * - `gru` (G = 3, gate order z, r, h): `z = σ(x W_z + h U_z + b_z)`, `r = σ(x W_r + h U_r + b_r)`,
@@ -28,7 +60,7 @@ export type CellKind = "simpleRNN" | "lstm" | "gru";
  *   `h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ`.
  *
  * @example
- * const spec: RnnSpec = { cell: "lstm", units: 8, inputDim: 5, recurrentActivation: "hard_sigmoid" };
+ * const spec: RnnSpec = { cell: "lstm", units: 8, inputDim: 5, recurrentActivation: "hardSigmoid" };
  */
 export interface RnnSpec {
   /** Which cell. */
@@ -43,7 +75,7 @@ export interface RnnSpec {
    */
   readonly activation?: ActivationName;
   /**
-   * σ, the activation of the gates (LSTM i, f, o; GRU z, r). Ignored by `simpleRNN`.
+   * σ, the activation of the gates (LSTM i, f, o; GRU z, r). Ignored by `simple-rnn`.
    * @default "sigmoid"
    */
   readonly recurrentActivation?: ActivationName;
@@ -105,8 +137,7 @@ export interface RnnWeightShapes {
   readonly bias: readonly number[] | undefined;
 }
 
-const CELLS: readonly CellKind[] = ["simpleRNN", "lstm", "gru"];
-const GATES: Readonly<Record<CellKind, number>> = { simpleRNN: 1, lstm: 4, gru: 3 };
+const GATES: Readonly<Record<CellKind, number>> = { "simple-rnn": 1, lstm: 4, gru: 3 };
 
 /** @internal */
 export function assertPositiveInteger(name: string, value: unknown): asserts value is number {
@@ -136,19 +167,17 @@ export function resolveSpec(input: RnnSpec | ResolvedRnnSpec): ResolvedRnnSpec {
           resetAfter: input.resetAfter,
         }
       : input;
-  if (!CELLS.includes(spec.cell)) {
-    throw new RangeError(`expected cell to be one of ${CELLS.join(", ")}, got ${JSON.stringify(spec.cell)}`);
-  }
+  const cell = cellKind(spec.cell);
   assertPositiveInteger("units", spec.units);
   assertPositiveInteger("inputDim", spec.inputDim);
-  if (spec.resetAfter === true && spec.cell !== "gru") {
+  if (spec.resetAfter === true && cell !== "gru") {
     throw new RangeError(`expected resetAfter only with cell "gru", got cell ${JSON.stringify(spec.cell)}`);
   }
   return {
-    cell: spec.cell,
+    cell,
     units: spec.units,
     inputDim: spec.inputDim,
-    gates: GATES[spec.cell],
+    gates: GATES[cell],
     activation: getActivation(spec.activation ?? "tanh"),
     recurrentActivation: getActivation(spec.recurrentActivation ?? "sigmoid"),
     useBias: spec.useBias ?? true,

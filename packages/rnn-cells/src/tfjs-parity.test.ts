@@ -9,13 +9,6 @@ import type { ActivationName, CellKind, RnnSpec, RnnWeights } from "./index";
 const [B, T, F, U] = [3, 7, 4, 5];
 const OUTPUT_TOL = 1e-5;
 const GRAD_TOL = 1e-4;
-const TFJS_ACTIVATION: Record<ActivationName, string> = {
-  tanh: "tanh",
-  sigmoid: "sigmoid",
-  hard_sigmoid: "hardSigmoid",
-  relu: "relu",
-  linear: "linear",
-};
 
 function randomF32(n: number, seed: number, scale = 1): Float32Array {
   const rand = seededRandom(seed);
@@ -51,8 +44,8 @@ function makeLayer(c: LayerCase): tf.layers.Layer {
     activation: "tanh" as const,
     inputShape: [T, F],
   };
-  const recurrentActivation = TFJS_ACTIVATION[c.recurrentActivation] as "sigmoid";
-  if (c.cell === "simpleRNN") return tf.layers.simpleRNN(common);
+  const recurrentActivation = c.recurrentActivation as "sigmoid" // our names are tfjs's: no mapping;
+  if (c.cell === "simple-rnn") return tf.layers.simpleRNN(common);
   if (c.cell === "lstm") return tf.layers.lstm({ ...common, recurrentActivation });
   return tf.layers.gru({ ...common, recurrentActivation });
 }
@@ -123,10 +116,10 @@ function runCase(c: LayerCase, seed: number, withGradients: boolean): void {
 }
 
 describe("parity with tf.layers (float32, outputs within 1e-5)", () => {
-  const cells: CellKind[] = ["simpleRNN", "lstm", "gru"];
-  const acts: ActivationName[] = ["sigmoid", "hard_sigmoid"];
+  const cells: CellKind[] = ["simple-rnn", "lstm", "gru"];
+  const acts: ActivationName[] = ["sigmoid", "hardSigmoid"];
   const grid = cells.flatMap((cell) =>
-    (cell === "simpleRNN" ? (["sigmoid"] as ActivationName[]) : acts).flatMap((recurrentActivation) =>
+    (cell === "simple-rnn" ? (["sigmoid"] as ActivationName[]) : acts).flatMap((recurrentActivation) =>
       [true, false].map((returnSequences) => ({ cell, recurrentActivation, returnSequences })),
     ),
   );
@@ -135,17 +128,17 @@ describe("parity with tf.layers (float32, outputs within 1e-5)", () => {
   });
 
   it.each(cells)("%s with goBackwards, a mask and an initial state", (cell) => {
-    runCase({ cell, recurrentActivation: "hard_sigmoid", returnSequences: true, goBackwards: true, masked: true, withInitialState: true }, 2, false);
+    runCase({ cell, recurrentActivation: "hardSigmoid", returnSequences: true, goBackwards: true, masked: true, withInitialState: true }, 2, false);
     runCase({ cell, recurrentActivation: "sigmoid", returnSequences: false, masked: true }, 3, false);
   });
 });
 
 describe("gradient parity with tfjs autodiff (kernel, recurrentKernel, bias, inputs within 1e-4)", () => {
-  it.each(["simpleRNN", "lstm", "gru"] as CellKind[])("%s, every output", (cell) => {
+  it.each(["simple-rnn", "lstm", "gru"] as CellKind[])("%s, every output", (cell) => {
     runCase({ cell, recurrentActivation: "sigmoid", returnSequences: true }, 4, true);
   });
-  it.each(["simpleRNN", "lstm", "gru"] as CellKind[])("%s, last output, masked, reversed, hard_sigmoid", (cell) => {
-    runCase({ cell, recurrentActivation: "hard_sigmoid", returnSequences: false, masked: true, goBackwards: true }, 5, true);
+  it.each(["simple-rnn", "lstm", "gru"] as CellKind[])("%s, last output, masked, reversed, hardSigmoid", (cell) => {
+    runCase({ cell, recurrentActivation: "hardSigmoid", returnSequences: false, masked: true, goBackwards: true }, 5, true);
   });
 });
 

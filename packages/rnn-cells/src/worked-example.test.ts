@@ -53,7 +53,7 @@ describe("worked example: SimpleRNN(units=2) on [1]*5, [2]*5, [3]*5", () => {
     for (let t = 0; t < 3; t++) {
       expectClose(layerOut.subarray(t * 2, t * 2 + 2), man[t]!, { atol: 1e-5, shape: [2], label: `step ${t}` });
     }
-    const ours = rnnForward({ cell: "simpleRNN", units: 2, inputDim: 5 }, { kernel: wxh, recurrentKernel: woo, bias: bh }, flat, [1, 3, 5], {
+    const ours = rnnForward({ cell: "simple-rnn", units: 2, inputDim: 5 }, { kernel: wxh, recurrentKernel: woo, bias: bh }, flat, [1, 3, 5], {
       returnSequences: true,
     });
     expectClose(ours.output, man.flat(), { atol: 1e-12, shape: [1, 3, 2], label: "rnnForward" });

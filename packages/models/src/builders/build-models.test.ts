@@ -102,11 +102,17 @@ describe("buildSentimentModel", () => {
     for (const m of [fast, stock, char]) m.dispose();
   });
 
+  it("takes the one cell spelling of every package, and the tfjs / Keras spellings as aliases", () => {
+    expect(resolveSentimentModelOptions({ vocabSize: 5, cell: "simple-rnn" }).cell).toBe("simple-rnn");
+    expect(resolveSentimentModelOptions({ vocabSize: 5, cell: "SimpleRNN" as never }).cell).toBe("simple-rnn");
+    expect(resolveSentimentModelOptions({ vocabSize: 5, cell: "GRU" as never }).cell).toBe("gru");
+  });
+
   it("rejects invalid options with the expected and received values", () => {
     expect(() => resolveSentimentModelOptions({ vocabSize: 0 })).toThrow("expected vocabSize to be a positive integer, got 0");
     expect(() => resolveSentimentModelOptions({ vocabSize: 5, dropout: 1 })).toThrow("expected dropout in [0, 1), got 1");
     expect(() => resolveSentimentModelOptions({ vocabSize: 5, cell: "rnn" as never })).toThrow(
-      'expected cell "lstm" | "gru" | "simple-rnn", got "rnn"',
+      'expected cell to be one of lstm, gru, simple-rnn (or simpleRNN, SimpleRNN, simple_rnn, LSTM, GRU), got "rnn"',
     );
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initializeKerasWeights } from "./initialize-keras-weights";
-import { createRecurrentLayer, type RecurrentCellType, type LayerImplementation } from "./recurrent-layer-factory";
+import { cellKind, type CellKind } from "@recurrent/rnn-cells";
+import { createRecurrentLayer, type LayerImplementation } from "./recurrent-layer-factory";
 
 /** Options of {@link buildSentimentModel}. */
 export interface SentimentModelOptions {
@@ -12,10 +13,11 @@ export interface SentimentModelOptions {
    */
   embeddingDim?: number;
   /**
-   * Recurrent cell type.
+   * Recurrent cell kind (`@recurrent/rnn-cells`' {@link CellKind}; the tfjs / Keras spellings `"LSTM"`, `"GRU"`,
+   * `"simpleRNN"`, `"SimpleRNN"` are accepted too and resolved to it).
    * @default "lstm"
    */
-  cell?: RecurrentCellType;
+  cell?: CellKind;
   /**
    * Units per recurrent layer (per direction when bidirectional).
    * @default 64
@@ -79,7 +81,7 @@ export function resolveSentimentModelOptions(options: SentimentModelOptions): Re
   const resolved: ResolvedSentimentModelOptions = {
     vocabSize: options.vocabSize,
     embeddingDim: options.embeddingDim ?? 20,
-    cell: options.cell ?? "lstm",
+    cell: cellKind(options.cell ?? "lstm"),
     units: options.units ?? 64,
     layers: options.layers ?? 1,
     bidirectional: options.bidirectional ?? true,
@@ -96,9 +98,6 @@ export function resolveSentimentModelOptions(options: SentimentModelOptions): Re
   if (resolved.sequenceLength !== null) assertPositiveInteger("sequenceLength", resolved.sequenceLength);
   if (!(resolved.dropout >= 0 && resolved.dropout < 1)) {
     throw new RangeError(`expected dropout in [0, 1), got ${resolved.dropout}`);
-  }
-  if (!["lstm", "gru", "simple-rnn"].includes(resolved.cell)) {
-    throw new RangeError(`expected cell "lstm" | "gru" | "simple-rnn", got ${JSON.stringify(resolved.cell)}`);
   }
   if (!["fast", "stock"].includes(resolved.implementation)) {
     throw new RangeError(`expected implementation "fast" | "stock", got ${JSON.stringify(resolved.implementation)}`);

@@ -1,18 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
+import type { CellKind } from "@recurrent/rnn-cells";
 import { fastBidirectional } from "../layers/fast-bidirectional";
 import { fastGru } from "../layers/fast-gru";
 import { fastLstm } from "../layers/fast-lstm";
 import { fastSimpleRnn } from "../layers/fast-simple-rnn";
-
-/** The recurrent cell types the builders support. */
-export type RecurrentCellType = "lstm" | "gru" | "simple-rnn";
 
 /** Which recurrent layer implementation the builders use. */
 export type LayerImplementation = "fast" | "stock";
 
 /** @internal */
 export interface RecurrentLayerSpec {
-  cell: RecurrentCellType;
+  cell: CellKind;
   units: number;
   returnSequences: boolean;
   bidirectional: boolean;

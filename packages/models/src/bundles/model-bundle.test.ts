@@ -38,7 +38,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const batch = { inputs: Int32Array.from([1, 2, 3, 4, 5, 6, 0, 0]), batchSize: 2, timeSteps: 4 };
+const batch = { inputs: Int32Array.from([1, 2, 3, 4, 5, 6, 0, 0]), shape: [2, 4] as [number, number] };
 const encoder = new ToyEncoder(["a", "b", "c", "d", "e", "f"]); // vocabSize 8
 
 describe("model bundles", () => {

@@ -2,25 +2,26 @@ import * as tf from "@tensorflow/tfjs";
 import { binaryClassificationMetrics, type BinaryClassificationMetrics } from "./binary-classification-metrics";
 import { languageModelMetrics, type LanguageModelMetrics } from "./language-model-metrics";
 import { batchTensors, taskCorrect, taskLoss } from "../training/losses";
-import { checkBatch, iterateBatches, type TrainingBatch } from "../training/training-batch";
+import { checkBatch, iterateBatches, outputSize, type SequenceBatch, type TrainingBatch } from "../training/training-batch";
 
-/** Batches to evaluate on: any sync or async iterable of {@link TrainingBatch}. */
+/** Batches to evaluate on: any sync or async iterable of {@link TrainingBatch}es (what text-prep's batchers yield). */
 export type BatchIterable = Iterable<TrainingBatch> | AsyncIterable<TrainingBatch>;
 
 /**
- * Predicted probabilities of a sentiment model for one batch.
+ * Predicted probabilities of a sentiment model for one batch (its `targets`, if any, are ignored).
  *
  * @param model a model whose output is `[batch, 1]` probabilities.
+ * @param batch a {@link SequenceBatch}, e.g. one of `paddedBatches(sequences, { batchSize: 32 })`.
  * @returns `Float32Array` `[batchSize]`.
+ * @throws {TypeError | RangeError} When the batch is malformed (the message names the field).
  * @example
- * const p = predictProbabilities(model, { inputs, batchSize: 2, timeSteps: 100, targets: new Float32Array(2) });
+ * const [batch] = paddedBatches([encoder.encode("a fine film")], { batchSize: 1 });
+ * const [p] = predictProbabilities(model, batch);
  */
-export function predictProbabilities(
-  model: tf.LayersModel,
-  batch: Pick<TrainingBatch, "inputs" | "batchSize" | "timeSteps">,
-): Float32Array {
+export function predictProbabilities(model: tf.LayersModel, batch: SequenceBatch): Float32Array {
+  const shape = checkBatch(batch, null);
   return tf.tidy(() => {
-    const x = tf.tensor2d(batch.inputs, [batch.batchSize, batch.timeSteps], "int32");
+    const x = tf.tensor2d(batch.inputs, shape, "int32");
     const out = model.apply(x, { training: false }) as tf.Tensor;
     return Float32Array.from(out.dataSync());
   });
@@ -78,14 +79,15 @@ export async function evaluateLanguageModel(
   let lossSum = 0;
   let correct = 0;
   let count = 0;
+  const vocabSize = outputSize(model);
   for await (const batch of iterateBatches(batches)) {
-    checkBatch(batch, "language-model");
+    const [batchSize, timeSteps] = checkBatch(batch, "language-model", { vocabSize });
     const [loss, right] = tf.tidy(() => {
       const { x, y } = batchTensors("language-model", batch);
       const out = model.apply(x, { training: false }) as tf.Tensor;
       return [taskLoss("language-model", out, y).dataSync()[0] as number, taskCorrect("language-model", out, y).dataSync()[0] as number];
     });
-    const positions = batch.batchSize * batch.timeSteps;
+    const positions = batchSize * timeSteps;
     lossSum += loss * positions;
     correct += right;
     count += positions;

@@ -1,16 +1,16 @@
 import * as tf from "@tensorflow/tfjs";
 import { bidirectionalLstmAvailable, bidirectionalLstmSequence } from "./bidirectional-lstm-sequence";
-import { fastPathBlocker, sequenceArguments } from "./fast-recurrent-call";
+import { fastPathBlocker, markFastLayer, sequenceArguments } from "./fast-recurrent-call";
 import { FastGRU } from "./fast-gru";
 import { FastLSTM } from "./fast-lstm";
 import { FastSimpleRNN } from "./fast-simple-rnn";
-import { stockLayerClass } from "./stock-layer-class";
+import { stockLayerClass, type LayerConstructor } from "./stock-layer-class";
 
 type StockInstance = ReturnType<typeof tf.layers.bidirectional>;
 /** The configuration of `tf.layers.bidirectional`. */
 export type BidirectionalLayerArgs = Parameters<typeof tf.layers.bidirectional>[0];
 
-const Stock = stockLayerClass<BidirectionalLayerArgs, StockInstance>("Bidirectional");
+const Stock: LayerConstructor<BidirectionalLayerArgs, StockInstance> = stockLayerClass("Bidirectional");
 
 const FAST_CLASSES: Readonly<Record<string, new (config: never) => tf.layers.Layer>> = {
   LSTM: FastLSTM as unknown as new (config: never) => tf.layers.Layer,
@@ -73,7 +73,7 @@ export class FastBidirectional extends Stock {
     if (kwargs.initialState != null || (Array.isArray(inputs) && inputs.length !== 1)) return null;
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
-    if (fastPathBlocker(fwd, "lstm", kwargs) !== null || fastPathBlocker(bwd, "lstm", kwargs) !== null) return null;
+    if (fastPathBlocker(fwd, kwargs) !== null || fastPathBlocker(bwd, kwargs) !== null) return null;
     if (!bidirectionalLstmAvailable()) return null;
     return tf.tidy(() => {
       const f = sequenceArguments(fwd, x as tf.Tensor3D, kwargs);
@@ -96,6 +96,7 @@ export class FastBidirectional extends Stock {
     });
   }
 }
+markFastLayer(FastBidirectional);
 
 /**
  * Creates a bidirectional wrapper like `tf.layers.bidirectional`, running both directions of an LSTM, GRU or

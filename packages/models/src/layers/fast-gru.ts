@@ -1,12 +1,12 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { GRULayerArgs } from "@tensorflow/tfjs";
-import { fastRecurrentCall } from "./fast-recurrent-call";
-import { stockLayerClass } from "./stock-layer-class";
+import { fastRecurrentCall, markFastLayer } from "./fast-recurrent-call";
+import { stockLayerClass, type LayerConstructor } from "./stock-layer-class";
 
 type StockInstance = ReturnType<typeof tf.layers.gru>;
 type Kwargs = Parameters<StockInstance["call"]>[1];
 
-const Stock = stockLayerClass<GRULayerArgs, StockInstance>("GRU");
+const Stock: LayerConstructor<GRULayerArgs, StockInstance> = stockLayerClass("GRU");
 
 /**
  * `tf.layers.gru` with a fused implementation on the `cpu` and `wasm` backends: same constructor arguments,
@@ -21,6 +21,7 @@ export class FastGRU extends Stock {
     return fastRecurrentCall(this, "gru", inputs, kwargs) ?? super.call(inputs, kwargs);
   }
 }
+markFastLayer(FastGRU);
 
 /**
  * Creates a GRU layer with the configuration, weights and results of `tf.layers.gru` (which implements

@@ -2,9 +2,12 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../expect-close";
-import { fastBidirectional } from "./fast-bidirectional";
+import { FastBidirectional, fastBidirectional } from "./fast-bidirectional";
 import { fastGru } from "./fast-gru";
-import { fastLstm } from "./fast-lstm";
+import { FastLSTM, fastLstm } from "./fast-lstm";
+import { fastPathBlocker } from "./fast-recurrent-call";
+import { fastSimpleRnn } from "./fast-simple-rnn";
+import { registerFastLayers } from "./register-fast-layers";
 
 // A model built with the fast layers saves as stock tf.layers classes, loads in stock tfjs with the same
 // predictions, and stock weights load back into the fast layers.
@@ -78,5 +81,64 @@ describe("fast layers and stock tfjs exchange models", () => {
     tf.dispose([a, b, x]);
     stock.dispose();
     fast.dispose();
+  });
+});
+
+describe("registerFastLayers", () => {
+  beforeAll(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  it("makes tf.loadLayersModel give fast layers back, and its undo gives stock ones again", async () => {
+    const model = chapterLikeModel(true);
+    const artifacts = await saveToMemory(model);
+    const ids = tf.tensor2d([[0, 0, 3, 4, 5, 6]], [1, 6], "float32");
+    const unregister = registerFastLayers();
+    try {
+      expect(registerFastLayers).not.toThrow(); // idempotent
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+      const wrapper = loaded.layers[1]!;
+      expect(wrapper).toBeInstanceOf(FastBidirectional);
+      expect((wrapper as unknown as { forwardLayer: unknown }).forwardLayer).toBeInstanceOf(FastLSTM);
+      expect(fastPathBlocker(wrapper)).toBeNull();
+      // saved again, it still names the stock classes (stock tfjs and Keras read it)
+      const again = JSON.stringify((await saveToMemory(loaded)).modelTopology);
+      expect(again).toContain('"class_name":"LSTM"');
+      expect(again).not.toContain("Custom>");
+      const a = model.predict(ids) as tf.Tensor;
+      const b = loaded.predict(ids) as tf.Tensor;
+      expectClose(a.dataSync(), b.dataSync(), { atol: 1e-6, shape: b.shape, actualShape: a.shape });
+      tf.dispose([a, b]);
+      loaded.dispose();
+    } finally {
+      unregister();
+    }
+    const stock = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+    expect(stock.layers[1]).not.toBeInstanceOf(FastBidirectional);
+    expect(fastPathBlocker(stock.layers[1])).toBe("stock tf.layers.bidirectional (use fastBidirectional)");
+    stock.dispose();
+    model.dispose();
+    ids.dispose();
+  });
+});
+
+describe("fastPathBlocker", () => {
+  it("answers for every exported layer and says why when the stock path would run", async () => {
+    await tf.setBackend("cpu");
+    expect(fastPathBlocker(fastLstm({ units: 2 }))).toBeNull();
+    expect(fastPathBlocker(fastGru({ units: 2 }))).toBeNull();
+    expect(fastPathBlocker(fastSimpleRnn({ units: 2 }))).toBeNull();
+    expect(fastPathBlocker(fastBidirectional({ layer: fastSimpleRnn({ units: 2 }) as never }))).toBeNull();
+    expect(fastPathBlocker(fastLstm({ units: 2, dropout: 0.1 }), { training: true })).toBe(
+      "dropout during training uses the stock implementation",
+    );
+    expect(fastPathBlocker(fastBidirectional({ layer: fastGru({ units: 2, dropout: 0.1 }) as never }), { training: true })).toBe(
+      "forward layer: dropout during training uses the stock implementation",
+    );
+    expect(fastPathBlocker(tf.layers.lstm({ units: 2 }))).toBe("stock tf.layers LSTM (use the fast layer of this package)");
+    expect(fastPathBlocker(tf.layers.dense({ units: 2 }))).toBe(
+      'layer class "Dense" is not a recurrent layer (LSTM, GRU, SimpleRNN or Bidirectional)',
+    );
+    expect(fastPathBlocker({})).toBe("not a tfjs layer");
   });
 });

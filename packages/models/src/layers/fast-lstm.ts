@@ -1,12 +1,12 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { LSTMLayerArgs } from "@tensorflow/tfjs";
-import { fastRecurrentCall } from "./fast-recurrent-call";
-import { stockLayerClass } from "./stock-layer-class";
+import { fastRecurrentCall, markFastLayer } from "./fast-recurrent-call";
+import { stockLayerClass, type LayerConstructor } from "./stock-layer-class";
 
 type StockInstance = ReturnType<typeof tf.layers.lstm>;
 type Kwargs = Parameters<StockInstance["call"]>[1];
 
-const Stock = stockLayerClass<LSTMLayerArgs, StockInstance>("LSTM");
+const Stock: LayerConstructor<LSTMLayerArgs, StockInstance> = stockLayerClass("LSTM");
 
 /**
  * `tf.layers.lstm` with a fused implementation on the `cpu` and `wasm` backends: same constructor arguments,
@@ -21,6 +21,7 @@ export class FastLSTM extends Stock {
     return fastRecurrentCall(this, "lstm", inputs, kwargs) ?? super.call(inputs, kwargs);
   }
 }
+markFastLayer(FastLSTM);
 
 /**
  * Creates an LSTM layer that takes exactly the configuration of `tf.layers.lstm` and computes the same function

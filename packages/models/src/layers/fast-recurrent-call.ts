@@ -3,7 +3,8 @@ import { hasRecurrentKernels, RECURRENT_ACTIVATIONS, registerRecurrentKernels } 
 import type { RecurrentActivation } from "@recurrent/backends";
 import { gruSequence } from "./gru-sequence";
 import { lstmSequence } from "./lstm-sequence";
-import type { RecurrentCellType, SequenceOptions, SequenceWeights } from "./recurrent-sequence";
+import type { CellKind } from "@recurrent/rnn-cells";
+import type { SequenceOptions, SequenceWeights } from "./recurrent-sequence";
 import { STATE_COUNT } from "./recurrent-sequence";
 import { simpleRnnSequence } from "./simple-rnn-sequence";
 
@@ -50,19 +51,59 @@ function asActivation(name: string | undefined): RecurrentActivation | null {
     : null;
 }
 
+/** The cell kind of a recurrent layer class name (`"LSTM"` → `"lstm"`), or null for other layers. */
+function cellOfClass(className: string): CellKind | null {
+  return className === "LSTM" ? "lstm" : className === "GRU" ? "gru" : className === "SimpleRNN" ? "simple-rnn" : null;
+}
+
+/** Whether a layer is one of this package's fast layers (they mark their prototype). */
+function isFastLayer(layer: object): boolean {
+  return (layer as { [FAST_LAYER]?: true })[FAST_LAYER] === true;
+}
+
+const FAST_LAYER: unique symbol = Symbol.for("@recurrent/models.fastLayer");
+
+/** @internal Marks a fast layer class, so {@link fastPathBlocker} can tell its instances from stock ones. */
+export function markFastLayer(layerClass: { prototype: object }): void {
+  Object.defineProperty(layerClass.prototype, FAST_LAYER, { value: true });
+}
+
 /**
  * Why the fused path cannot run a call of `layer`, or null when it can (it then runs on the fused kernels).
- * Registers the fused kernels on first use.
+ * Works for every fast layer (`FastLSTM`, `FastGRU`, `FastSimpleRNN`, `FastBidirectional`, and the layers the
+ * builders make); for a stock `tf.layers` layer it says that it is stock. Registers the fused kernels on first use.
  *
- * @param layer a fast (or stock) LSTM, GRU or SimpleRNN layer.
- * @param cellType `"lstm"`, `"gru"` or `"simpleRnn"`.
- * @param kwargs the call's keyword arguments (`training` matters for dropout).
+ * @param layer a layer, usually one of this package's fast recurrent layers.
+ * @param kwargs the call's keyword arguments (`training: true` matters for dropout).
+ * @returns null, or a sentence saying why the stock code path would run.
  * @example
- * fastPathBlocker(fastLstm({ units: 8 }), "lstm", {}) // null on cpu and wasm
- * fastPathBlocker(fastLstm({ units: 8, dropout: 0.2 }), "lstm", { training: true }) // "dropout during training …"
+ * await initBackend();
+ * fastPathBlocker(fastLstm({ units: 8 })); // null on cpu and wasm
+ * fastPathBlocker(fastLstm({ units: 8, dropout: 0.2 }), { training: true }); // "dropout during training …"
  */
-export function fastPathBlocker(layer: unknown, cellType: RecurrentCellType, kwargs: Kwargs): string | null {
-  const backend = tf.getBackend();
+export function fastPathBlocker(layer: unknown, kwargs: Kwargs = {}): string | null {
+  if (layer === null || typeof layer !== "object" || typeof (layer as { getClassName?: unknown }).getClassName !== "function") {
+    return "not a tfjs layer";
+  }
+  const className = (layer as tf.layers.Layer).getClassName();
+  if (className === "Bidirectional") {
+    if (!isFastLayer(layer)) return "stock tf.layers.bidirectional (use fastBidirectional)";
+    const wrapper = layer as unknown as { forwardLayer: unknown; backwardLayer: unknown };
+    const forward = fastPathBlocker(wrapper.forwardLayer, kwargs);
+    if (forward !== null) return `forward layer: ${forward}`;
+    const backward = fastPathBlocker(wrapper.backwardLayer, kwargs);
+    return backward === null ? null : `backward layer: ${backward}`;
+  }
+  const cell = cellOfClass(className);
+  if (cell === null) return `layer class "${className}" is not a recurrent layer (LSTM, GRU, SimpleRNN or Bidirectional)`;
+  if (!isFastLayer(layer)) return `stock tf.layers ${className} (use the fast layer of this package)`;
+  return layerBlocker(layer, cell, kwargs);
+}
+
+/** {@link fastPathBlocker} for a fast single-direction layer whose cell kind is known. */
+function layerBlocker(layer: unknown, cellType: CellKind, kwargs: Kwargs): string | null {
+  const backend = tf.engine().backendName as string | null | undefined;
+  if (backend == null) return "no tfjs backend is set yet (await initBackend() or tf.setBackend() first)";
   if (!FAST_RECURRENT_BACKENDS.includes(backend)) return `backend "${backend}" has no fused recurrent kernels`;
   registerRecurrentKernels();
   if (!hasRecurrentKernels(backend)) return `fused recurrent kernels are not registered for "${backend}"`;
@@ -78,7 +119,7 @@ export function fastPathBlocker(layer: unknown, cellType: RecurrentCellType, kwa
   if (asActivation(cell.activation.getClassName()) === null) {
     return `activation "${cell.activation.getClassName()}" is not fused`;
   }
-  if (cellType !== "simpleRnn" && asActivation(cell.recurrentActivation?.getClassName()) === null) {
+  if (cellType !== "simple-rnn" && asActivation(cell.recurrentActivation?.getClassName()) === null) {
     return `recurrent activation "${cell.recurrentActivation?.getClassName() ?? "none"}" is not fused`;
   }
   return null;
@@ -90,11 +131,11 @@ export function fastPathBlocker(layer: unknown, cellType: RecurrentCellType, kwa
  */
 export function fastRecurrentCall(
   layer: unknown,
-  cellType: RecurrentCellType,
+  cellType: CellKind,
   inputs: tf.Tensor | tf.Tensor[],
   kwargs: Kwargs,
 ): tf.Tensor | tf.Tensor[] | null {
-  if (fastPathBlocker(layer, cellType, kwargs) !== null) return null;
+  if (layerBlocker(layer, cellType, kwargs) !== null) return null;
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   if (x === undefined || x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
   const rnn = layer as RnnView;

@@ -12,18 +12,18 @@ import { fastSimpleRnn } from "./fast-simple-rnn";
 // within 1e-5 and the gradients of a random linear functional of the outputs (w.r.t. the input and every weight,
 // computed by tfjs autodiff through the stock layer) within 1e-4. Shapes are tiny to keep the suite fast.
 
-type Cell = "lstm" | "gru" | "simpleRnn";
+type Cell = "lstm" | "gru" | "simple-rnn";
 type Config = Parameters<typeof tf.layers.lstm>[0];
 
 const STOCK: Record<Cell, (c: Config) => tf.layers.Layer> = {
   lstm: (c) => tf.layers.lstm(c),
   gru: (c) => tf.layers.gru(c),
-  simpleRnn: (c) => tf.layers.simpleRNN(c),
+  "simple-rnn": (c) => tf.layers.simpleRNN(c),
 };
 const FAST: Record<Cell, (c: Config) => tf.layers.Layer> = {
   lstm: (c) => fastLstm(c),
   gru: (c) => fastGru(c),
-  simpleRnn: (c) => fastSimpleRnn(c),
+  "simple-rnn": (c) => fastSimpleRnn(c),
 };
 
 const BATCH = 3;
@@ -135,7 +135,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       tf.disposeVariables();
     });
 
-    for (const cell of ["lstm", "gru", "simpleRnn"] as const) {
+    for (const cell of ["lstm", "gru", "simple-rnn"] as const) {
       const cases: { name: string; config: Partial<Config>; masked: boolean; initialState?: boolean }[] = [
         { name: "last output", config: {}, masked: false },
         { name: "sequences", config: { returnSequences: true }, masked: false },
@@ -154,7 +154,7 @@ for (const backend of ["cpu", "wasm"] as const) {
           const config = { units: UNITS, ...c.config } as Config;
           const { stock, fast } = pair(cell, config);
           const mask = c.masked ? paddingMask() : null;
-          expect(fastPathBlocker(fast, cell, {})).toBeNull();
+          expect(fastPathBlocker(fast)).toBeNull();
           const numBefore = tf.memory().numTensors;
           const f = run(fast, mask, c.initialState ?? false);
           const s = run(stock, mask, c.initialState ?? false);
@@ -167,14 +167,14 @@ for (const backend of ["cpu", "wasm"] as const) {
       }
     }
 
-    for (const cell of ["lstm", "gru", "simpleRnn"] as const) {
+    for (const cell of ["lstm", "gru", "simple-rnn"] as const) {
       it(`${cell}: stateful layers carry their states across calls like the stock layer`, () => {
         const config = { units: UNITS, stateful: true, returnSequences: true, batchInputShape: [BATCH, TIME, FEATURES] } as Config;
         const stock = STOCK[cell]({ ...config, name: `stock_stateful_${cell}` });
         const fast = FAST[cell]({ ...config, name: `fast_stateful_${cell}` });
         const models = [stock, fast].map((layer) => tf.sequential({ layers: [layer] }));
         fast.setWeights(stock.getWeights());
-        expect(fastPathBlocker(fast, cell, {})).toBeNull();
+        expect(fastPathBlocker(fast)).toBeNull();
         const x = tf.tensor3d(values(BATCH * TIME * FEATURES, 23), [BATCH, TIME, FEATURES]);
         const before = tf.memory().numTensors;
         for (let call = 0; call < 3; call++) {

@@ -1,12 +1,12 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { SimpleRNNLayerArgs } from "@tensorflow/tfjs";
-import { fastRecurrentCall } from "./fast-recurrent-call";
-import { stockLayerClass } from "./stock-layer-class";
+import { fastRecurrentCall, markFastLayer } from "./fast-recurrent-call";
+import { stockLayerClass, type LayerConstructor } from "./stock-layer-class";
 
 type StockInstance = ReturnType<typeof tf.layers.simpleRNN>;
 type Kwargs = Parameters<StockInstance["call"]>[1];
 
-const Stock = stockLayerClass<SimpleRNNLayerArgs, StockInstance>("SimpleRNN");
+const Stock: LayerConstructor<SimpleRNNLayerArgs, StockInstance> = stockLayerClass("SimpleRNN");
 
 /**
  * `tf.layers.simpleRNN` with a fused implementation on the `cpu` and `wasm` backends: same constructor arguments,
@@ -18,9 +18,10 @@ export class FastSimpleRNN extends Stock {
   static override className = "SimpleRNN";
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-    return fastRecurrentCall(this, "simpleRnn", inputs, kwargs) ?? super.call(inputs, kwargs);
+    return fastRecurrentCall(this, "simple-rnn", inputs, kwargs) ?? super.call(inputs, kwargs);
   }
 }
+markFastLayer(FastSimpleRNN);
 
 /**
  * Creates a SimpleRNN layer with the configuration, weights and results of `tf.layers.simpleRNN`, running whole

@@ -1,8 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RecurrentActivation } from "@recurrent/backends";
-
-/** Cell types the fused sequence functions implement. */
-export type RecurrentCellType = "lstm" | "gru" | "simpleRnn";
+import type { CellKind } from "@recurrent/rnn-cells";
 
 /** Options shared by the fused sequence functions. */
 export interface SequenceOptions {
@@ -29,10 +27,10 @@ export interface SequenceWeights {
 }
 
 /** Number of gate blocks in the kernel of each cell type. */
-export const GATES: Readonly<Record<RecurrentCellType, number>> = { lstm: 4, gru: 3, simpleRnn: 1 };
+export const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, "simple-rnn": 1 };
 
 /** Number of state tensors of each cell type (LSTM: h and c). */
-export const STATE_COUNT: Readonly<Record<RecurrentCellType, number>> = { lstm: 2, gru: 1, simpleRnn: 1 };
+export const STATE_COUNT: Readonly<Record<CellKind, number>> = { lstm: 2, gru: 1, "simple-rnn": 1 };
 
 /**
  * Whether tfjs is recording operations for a gradient right now. Outside of a gradient computation (inference)

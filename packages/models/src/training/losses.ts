@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import type { ModelTask } from "./training-batch";
+import type { ModelTask, TrainingBatch } from "./training-batch";
 
 /** Keras's epsilon for clipping probabilities in binary cross-entropy. */
 export const PROBABILITY_EPSILON = 1e-7;
@@ -48,14 +48,11 @@ export function taskCorrect(task: ModelTask, output: tf.Tensor, targets: tf.Tens
 }
 
 /** @internal batch tensors: inputs `[batch, time]` int32, targets as the task needs. */
-export function batchTensors(
-  task: ModelTask,
-  batch: { inputs: Int32Array; batchSize: number; timeSteps: number; targets: Float32Array | Int32Array },
-): { x: tf.Tensor2D; y: tf.Tensor } {
-  const x = tf.tensor2d(batch.inputs, [batch.batchSize, batch.timeSteps], "int32");
+export function batchTensors(task: ModelTask, batch: TrainingBatch): { x: tf.Tensor2D; y: tf.Tensor } {
+  const x = tf.tensor2d(batch.inputs, batch.shape, "int32");
   const y =
     task === "binary-classification"
       ? tf.tensor1d(Float32Array.from(batch.targets), "float32")
-      : tf.tensor2d(batch.targets, [batch.batchSize, batch.timeSteps], "int32");
+      : tf.tensor2d(batch.targets, batch.shape, "int32");
   return { x, y };
 }

@@ -9,7 +9,7 @@ import {
   evaluateLanguageModel,
   evaluateSentimentModel,
   memoryCheckpointStore,
-  ModelsError,
+  type ModelsError,
   trainModel,
   type TrainingBatch,
   type TrainingProgress,
@@ -32,7 +32,7 @@ function toyBatches(seed: number, count: number, batchSize = 16, timeSteps = 6, 
       if (positive) inputs[i * timeSteps + Math.floor(random.next() * timeSteps)] = 7;
       targets[i] = positive !== flipLabels ? 1 : 0;
     }
-    batches.push({ inputs, batchSize, timeSteps, targets });
+    batches.push({ inputs, shape: [batchSize, timeSteps], targets });
   }
   return batches;
 }
@@ -151,16 +151,15 @@ describe("trainModel", () => {
     model.dispose();
   });
 
-  it("stops with NON_FINITE_LOSS on a NaN loss and leaves the weights untouched", async () => {
+  it("refuses NaN labels before the step, leaving the weights untouched", async () => {
     const model = smallModel(7);
     const before = values(model);
     const bad = { ...train[0]!, targets: new Float32Array(16).fill(Number.NaN) };
     const error = await trainModel(model, { task: "binary-classification", train: () => [train[1]!, bad], epochs: 1, optimizer: tf.train.sgd(0) }).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(ModelsError);
-    expect((error as ModelsError).code).toBe("NON_FINITE_LOSS");
-    expect((error as ModelsError).message).toContain("epoch 1, batch 2: loss NaN");
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toBe("expected binary labels in [0, 1], got NaN at batch.targets[0]");
     values(model).forEach((w, i) => expectClose(w, before[i]!, { atol: 0 }));
     model.dispose();
   });
@@ -204,9 +203,17 @@ describe("trainModel", () => {
     await expect(trainModel(other, { task: "binary-classification", train: () => train, epochs: 2, checkpoint: store })).rejects.toMatchObject({
       code: "CHECKPOINT_MISMATCH",
     });
-    const malformed = { inputs: new Int32Array(5), batchSize: 2, timeSteps: 3, targets: new Float32Array(2) };
+    const malformed: TrainingBatch = { inputs: new Int32Array(5), shape: [2, 3], targets: new Float32Array(2) };
     await expect(trainModel(model, { task: "binary-classification", train: () => [malformed] })).rejects.toThrow(
       "expected batch.inputs of length batchSize × timeSteps = 6, got 5",
+    );
+    const badLabel: TrainingBatch = { inputs: new Int32Array(6).fill(1), shape: [2, 3], targets: Float32Array.of(1, 2) };
+    await expect(trainModel(model, { task: "binary-classification", train: () => [badLabel] })).rejects.toThrow(
+      "expected binary labels in [0, 1], got 2 at batch.targets[1]",
+    );
+    const negativeId: TrainingBatch = { inputs: Int32Array.of(1, 1, -1, 1, 1, 1), shape: [2, 3], targets: Float32Array.of(1, 0) };
+    await expect(trainModel(model, { task: "binary-classification", train: () => [negativeId] })).rejects.toThrow(
+      "expected batch.inputs to hold ids >= 0, got -1 at index 2",
     );
     await expect(trainModel(model, { task: "binary-classification", train: () => train, epochs: 0 })).rejects.toThrow(
       "expected epochs to be a positive integer, got 0",
@@ -221,8 +228,12 @@ describe("trainModel", () => {
   it("trains a tiny character model on a repeating text (language-model task)", async () => {
     const text = "abcdabcdabcdabcdabcdabcdabcdabcd";
     const ids = Int32Array.from(text, (c) => c.charCodeAt(0) - 97);
-    const batch: TrainingBatch = { inputs: ids.slice(0, 31).subarray(0, 30), batchSize: 2, timeSteps: 15, targets: ids.slice(1, 31) };
+    const batch: TrainingBatch = { inputs: ids.slice(0, 31).subarray(0, 30), shape: [2, 15], targets: ids.slice(1, 31) };
     const model = buildCharLanguageModel({ vocabSize: 4, embeddingDim: 4, units: 8, implementation: "stock" });
+    const outOfRange: TrainingBatch = { ...batch, targets: batch.targets.map((id, i) => (i === 7 ? 4 : id)) };
+    await expect(trainModel(model, { task: "language-model", train: () => [outOfRange] })).rejects.toThrow(
+      "expected next-id targets that are integers in [0, 4) (the model's output size), got 4 at batch.targets[7]",
+    );
     const start = await evaluateLanguageModel(model, [batch]);
     expect(start.perplexity).toBeGreaterThan(3); // about uniform over 4 characters
     const result = await trainModel(model, { task: "language-model", train: () => [batch], epochs: 40, optimizer: tf.train.adam(0.05) });

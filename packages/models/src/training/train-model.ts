@@ -11,7 +11,7 @@ import {
   type NamedArray,
   type TrainingCheckpoint,
 } from "./training-checkpoint";
-import { checkBatch, iterateBatches, type BatchSource, type ModelTask } from "./training-batch";
+import { checkBatch, iterateBatches, outputSize, type BatchSource, type ModelTask, type TrainingBatch } from "./training-batch";
 
 /** Progress of a training run, reported after every batch. */
 export interface TrainingProgress {
@@ -255,15 +255,15 @@ export async function trainModel(model: tf.LayersModel, options: TrainModelOptio
           cause: options.signal.reason,
         });
       }
-      checkBatch(batch, options.task);
+      const [batchSize, timeSteps] = checkBatch(batch, options.task, { vocabSize: outputSize(model) });
       const [loss, norm, correct] = trainStep(model, optimizer, variables, options.task, batch, options.clipNorm, {
         epoch: epoch + 1,
         batch: batchIndex + 1,
       });
-      const examples = options.task === "binary-classification" ? batch.batchSize : batch.batchSize * batch.timeSteps;
-      const tokens = batch.batchSize * batch.timeSteps;
-      state.partial.lossSum += loss * batch.batchSize;
-      state.partial.sequences += batch.batchSize;
+      const examples = options.task === "binary-classification" ? batchSize : batchSize * timeSteps;
+      const tokens = batchSize * timeSteps;
+      state.partial.lossSum += loss * batchSize;
+      state.partial.sequences += batchSize;
       state.partial.correct += correct;
       state.partial.examples += examples;
       state.partial.tokens += tokens;
@@ -368,7 +368,7 @@ function trainStep(
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   task: ModelTask,
-  batch: { inputs: Int32Array; batchSize: number; timeSteps: number; targets: Float32Array | Int32Array },
+  batch: TrainingBatch,
   clipNorm: number | undefined,
   where: { epoch: number; batch: number },
 ): [number, number, number] {

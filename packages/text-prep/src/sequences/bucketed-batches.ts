@@ -3,7 +3,7 @@ import {
   PaddedBatches,
   batchStarts,
   checkBatchInputs,
-  type LabeledPaddedBatch,
+  type PaddedBatch,
   type PaddedBatchesOptions,
 } from "./padded-batches";
 import { seededRandom, shuffleInPlace } from "./seeded-random";
@@ -36,7 +36,8 @@ export interface BucketedBatchesOptions extends PaddedBatchesOptions {
  *
  * @param sequences - Integer sequences (arrays or `Int32Array`s).
  * @param options - `batchSize`, optional `boundaries`, `seed`, `labels`, `padValue`, `padding`, `dropRemainder`.
- * @returns A re-iterable {@link PaddedBatches}; each batch has `data` of shape `[batch, time]`.
+ * @returns A re-iterable {@link PaddedBatches} of `SequenceBatch`es (`inputs` of shape `[batchSize, timeSteps]`;
+ *   `TrainingBatch`es with `targets` when `labels` are given).
  * @throws {RangeError} On a bad `batchSize`, boundaries that are not strictly increasing integers > 0, or a labels length mismatch.
  * @throws {TypeError} On bad sequences, labels or seed.
  *
@@ -48,9 +49,9 @@ export interface BucketedBatchesOptions extends PaddedBatchesOptions {
 export function bucketedBatches(
   sequences: readonly ArrayLike<number>[],
   options: BucketedBatchesOptions & { labels: ArrayLike<number> },
-): PaddedBatches<LabeledPaddedBatch>;
+): PaddedBatches<PaddedBatch<true>>;
 export function bucketedBatches(sequences: readonly ArrayLike<number>[], options: BucketedBatchesOptions): PaddedBatches;
-export function bucketedBatches(sequences: readonly ArrayLike<number>[], options: BucketedBatchesOptions): PaddedBatches {
+export function bucketedBatches(sequences: readonly ArrayLike<number>[], options: BucketedBatchesOptions): PaddedBatches<PaddedBatch> {
   const { batchSize, padValue, padding, dropRemainder, labels } = checkBatchInputs(sequences, options);
   const random = options.seed === undefined ? null : seededRandom(options.seed);
   const boundaries = options.boundaries;

@@ -1,5 +1,6 @@
 import { checkObject, checkPositiveInteger, checkSequence, describe } from "../check-args";
 import { seededRandom, shuffleInPlace } from "./seeded-random";
+import type { TrainingBatch } from "./sequence-batch";
 
 /** Inputs and targets cut from one long id sequence, see {@link charChunks}. */
 export interface CharChunks {
@@ -47,18 +48,6 @@ export function charChunks(ids: ArrayLike<number>, seqLength: number): CharChunk
   return { inputs, targets, shape: [count, seqLength], droppedTail: source.length - count * chunk };
 }
 
-/** One batch of {@link CharChunks} rows. */
-export interface CharChunkBatch {
-  /** Shape `[batch, seqLength]`. */
-  inputs: Int32Array;
-  /** Shape `[batch, seqLength]`. */
-  targets: Int32Array;
-  /** `[batch, seqLength]`. */
-  shape: [batch: number, seqLength: number];
-  /** Shape `[batch]`: each row's chunk index. */
-  indices: Int32Array;
-}
-
 /** Options of {@link charChunkBatches}. */
 export interface CharChunkBatchesOptions {
   /** Rows per batch (the chapter uses 64). */
@@ -83,11 +72,14 @@ export interface CharChunkBatchesOptions {
  * @throws {TypeError} On a bad seed or `dropRemainder`.
  * @example
  * const chunks = charChunks(encoder.encode(text), 40);
- * for (const { inputs, targets, shape } of charChunkBatches(chunks, { batchSize: 64, seed: epoch })) {
+ * for (const { inputs, targets, shape } of charChunkBatches(chunks, { batchSize: 64, seed: 1 })) {
  *   // inputs and targets: Int32Array, shape [64, 40]
  * }
  */
-export function* charChunkBatches(chunks: CharChunks, options: CharChunkBatchesOptions): Generator<CharChunkBatch> {
+export function* charChunkBatches(
+  chunks: CharChunks,
+  options: CharChunkBatchesOptions,
+): Generator<TrainingBatch & { targets: Int32Array; indices: Int32Array }> {
   checkObject(chunks, "chunks");
   checkObject(options, "options");
   const batchSize = checkPositiveInteger(options.batchSize, "batchSize");

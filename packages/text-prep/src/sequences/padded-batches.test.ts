@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bucketedBatches, paddedBatches } from "../index";
+import { bucketedBatches, charChunkBatches, charChunks, paddedBatches, type SequenceBatch, type TrainingBatch } from "../index";
 
 const seqs = [Int32Array.of(1, 2, 3), Int32Array.of(4), Int32Array.of(5, 6), Int32Array.of(7, 8, 9, 10), Int32Array.of(11)];
 
@@ -10,9 +10,9 @@ describe("paddedBatches", () => {
     expect(batches.length).toBe(3);
     const all = [...batches];
     expect(all[0]?.shape).toEqual([2, 3]);
-    expect([...(all[0]?.data ?? [])]).toEqual([1, 2, 3, 4, 0, 0]);
+    expect([...(all[0]?.inputs ?? [])]).toEqual([1, 2, 3, 4, 0, 0]);
     expect([...(all[0]?.lengths ?? [])]).toEqual([3, 1]);
-    expect([...(all[0]?.labels ?? [])]).toEqual([1, 0]);
+    expect([...(all[0]?.targets ?? [])]).toEqual([1, 0]);
     expect(all[1]?.shape).toEqual([2, 4]);
     expect(all[2]?.shape).toEqual([1, 1]);
     expect([...(all[2]?.indices ?? [])]).toEqual([4]);
@@ -25,7 +25,7 @@ describe("paddedBatches", () => {
   it("drops the remainder and pads in front on request", () => {
     const batches = paddedBatches(seqs, { batchSize: 2, dropRemainder: true, padding: "pre", padValue: -1 });
     expect(batches.length).toBe(2);
-    expect([...(batches.batch(0).data)]).toEqual([1, 2, 3, -1, -1, 4]);
+    expect([...(batches.batch(0).inputs)]).toEqual([1, 2, 3, -1, -1, 4]);
     expect(() => batches.batch(2)).toThrow("expected a batch index in [0, 2), got 2");
   });
 
@@ -81,15 +81,15 @@ describe("bucketedBatches", () => {
             const [rows, time] = b.shape;
             expect(rows).toBeGreaterThan(0);
             expect(rows).toBeLessThanOrEqual(batchSize);
-            expect(b.data.length).toBe(rows * time);
+            expect(b.inputs.length).toBe(rows * time);
             cells += rows * time;
             for (let r = 0; r < rows; r++) {
               const i = b.indices[r] as number;
               seen.push(i);
               const s = input[i] as number[];
               expect(b.lengths[r]).toBe(s.length);
-              expect(b.labels[r]).toBe(i);
-              expect([...b.data.subarray(r * time, (r + 1) * time)]).toEqual([...s, ...new Array<number>(time - s.length).fill(0)]);
+              expect(b.targets[r]).toBe(i);
+              expect([...b.inputs.subarray(r * time, (r + 1) * time)]).toEqual([...s, ...new Array<number>(time - s.length).fill(0)]);
             }
           }
           expect(seen.sort((a, b) => a - b)).toEqual(input.map((_, i) => i));
@@ -99,5 +99,23 @@ describe("bucketedBatches", () => {
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("the batch type at the seam", () => {
+  it("every batcher yields SequenceBatch / TrainingBatch (the type @recurrent/models trains on)", () => {
+    const sequences = [Int32Array.of(1, 2, 3), Int32Array.of(4), Int32Array.of(5, 6)];
+    const labeled: TrainingBatch[] = [
+      ...paddedBatches(sequences, { batchSize: 2, labels: [1, 0, 1] }),
+      ...bucketedBatches(sequences, { batchSize: 2, labels: [1, 0, 1], seed: 3 }),
+      ...charChunkBatches(charChunks(Int32Array.of(1, 2, 3, 4, 5, 6), 2), { batchSize: 1 }),
+    ];
+    for (const b of labeled) {
+      expect(b.inputs).toBeInstanceOf(Int32Array);
+      expect(b.inputs.length).toBe(b.shape[0] * b.shape[1]);
+      expect(b.targets.length === b.shape[0] || b.targets.length === b.shape[0] * b.shape[1]).toBe(true);
+    }
+    const unlabeled: SequenceBatch[] = [...paddedBatches(sequences, { batchSize: 2 })];
+    expect(unlabeled.map((b) => b.targets)).toEqual([undefined, undefined]);
   });
 });

@@ -1,29 +1,23 @@
 import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "../check-args";
+import type { SequenceBatch } from "./sequence-batch";
 
-/** One batch of integer sequences, each padded to the batch's longest member. */
-export interface PaddedBatch {
-  /** Row-major ids, shape `[batch, time]`; `time` is the longest length in this batch. */
-  data: Int32Array;
-  /** `[batch, time]`. */
-  shape: [batch: number, time: number];
-  /** Shape `[batch]`: the unpadded length of each row. */
+/**
+ * A {@link SequenceBatch} of padded sequences: `timeSteps` is the longest length in the batch, and `lengths`
+ * and `indices` are always there. With `labels` given to the batcher, `targets` holds the rows' labels
+ * (`labels[indices[i]]`, as float32: what a loss function takes).
+ */
+export type PaddedBatch<Labeled extends boolean = boolean> = SequenceBatch & {
   lengths: Int32Array;
-  /** Shape `[batch]`: each row's position in the input `sequences`. */
   indices: Int32Array;
-}
-
-/** A {@link PaddedBatch} with the labels of its rows. */
-export interface LabeledPaddedBatch extends PaddedBatch {
-  /** Shape `[batch]`: `labels[indices[i]]` of the input, as float32 (what a loss function takes). */
-  labels: Float32Array;
-}
+} & (Labeled extends true ? { targets: Float32Array } : unknown);
 
 /** Options of {@link paddedBatches}. */
 export interface PaddedBatchesOptions {
   /** Rows per batch (the last batch may be smaller unless `dropRemainder`). */
   batchSize: number;
   /**
-   * One label per sequence; batches then carry `labels` (shape `[batch]`).
+   * One label per sequence; batches then carry them as `targets` (shape `[batchSize]`, float32), which makes
+   * them `TrainingBatch`es.
    * @default undefined (no labels)
    */
   labels?: ArrayLike<number>;
@@ -48,7 +42,7 @@ export interface PaddedBatchesOptions {
  * Batches whose padding is known before they are built. Iterate it (as often
  * as you like; each pass builds the same batches lazily, one at a time).
  */
-export class PaddedBatches<B extends PaddedBatch = PaddedBatch> implements Iterable<B> {
+export class PaddedBatches<B extends SequenceBatch = PaddedBatch<false>> implements Iterable<B> {
   /** Number of batches. */
   readonly length: number;
   /** Non-padding ids over all batches. */
@@ -108,21 +102,21 @@ export class PaddedBatches<B extends PaddedBatch = PaddedBatch> implements Itera
       lengths[r] = n;
       if (n > time) time = n;
     }
-    const data = new Int32Array(rows * time);
-    if (this.padValue !== 0) data.fill(this.padValue);
+    const inputs = new Int32Array(rows * time);
+    if (this.padValue !== 0) inputs.fill(this.padValue);
     for (let r = 0; r < rows; r++) {
       const s = this.sequences[indices[r] as number] as ArrayLike<number>;
       const offset = r * time + (this.padding === "pre" ? time - s.length : 0);
-      if (s instanceof Int32Array) data.set(s, offset);
-      else for (let k = 0; k < s.length; k++) data[offset + k] = s[k] as number;
+      if (s instanceof Int32Array) inputs.set(s, offset);
+      else for (let k = 0; k < s.length; k++) inputs[offset + k] = s[k] as number;
     }
-    const batch: PaddedBatch = { data, shape: [rows, time], lengths, indices };
+    const batch: PaddedBatch = { inputs, shape: [rows, time], lengths, indices };
     if (this.labels !== undefined) {
-      const labels = new Float32Array(rows);
-      for (let r = 0; r < rows; r++) labels[r] = this.labels[indices[r] as number] as number;
-      (batch as LabeledPaddedBatch).labels = labels;
+      const targets = new Float32Array(rows);
+      for (let r = 0; r < rows; r++) targets[r] = this.labels[indices[r] as number] as number;
+      batch.targets = targets;
     }
-    return batch as B;
+    return batch as unknown as B;
   }
 }
 
@@ -172,26 +166,24 @@ export function batchStarts(rows: number, batchSize: number, dropRemainder: bool
  *
  * @param sequences - Integer sequences (arrays or `Int32Array`s), e.g. encoded reviews.
  * @param options - `batchSize`, optional `labels`, `padValue`, `padding`, `dropRemainder`.
- * @returns A re-iterable {@link PaddedBatches}; each batch has `data` of shape `[batch, time]`.
+ * @returns A re-iterable {@link PaddedBatches} of {@link SequenceBatch}es (`inputs` of shape `[batchSize, timeSteps]`;
+ *   `TrainingBatch`es with `targets` when `labels` are given).
  * @throws {RangeError} On a bad `batchSize` or `padValue`, or a labels length mismatch.
  * @throws {TypeError} On sequences that are not 32-bit integers or labels that are not finite numbers.
  *
  * @example
  * const batches = paddedBatches(encoded, { batchSize: 32, labels });
  * batches.paddingFraction; // share of padding cells
- * for (const { data, shape, labels } of batches) {
- *   const x = tf.tensor2d(data, shape, "int32");
+ * for (const { inputs, shape, targets } of batches) {
+ *   const x = tf.tensor2d(inputs, shape, "int32");
  * }
  */
 export function paddedBatches(
   sequences: readonly ArrayLike<number>[],
   options: PaddedBatchesOptions & { labels: ArrayLike<number> },
-): PaddedBatches<LabeledPaddedBatch>;
+): PaddedBatches<PaddedBatch<true>>;
 export function paddedBatches(sequences: readonly ArrayLike<number>[], options: PaddedBatchesOptions): PaddedBatches;
-export function paddedBatches(
-  sequences: readonly ArrayLike<number>[],
-  options: PaddedBatchesOptions,
-): PaddedBatches<PaddedBatch> {
+export function paddedBatches(sequences: readonly ArrayLike<number>[], options: PaddedBatchesOptions): PaddedBatches<PaddedBatch> {
   const { batchSize, padValue, padding, dropRemainder, labels } = checkBatchInputs(sequences, options);
   const starts = batchStarts(sequences.length, batchSize, dropRemainder);
   const rows = starts[starts.length - 1] as number;
