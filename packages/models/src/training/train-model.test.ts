@@ -474,9 +474,9 @@ describe("trainModel bookkeeping across resumed runs", () => {
     const second = await trainModel(smallModel(61), { task: "binary-classification", train: () => train, epochs: 3, checkpoint: store });
     expect([second.steps, second.session.steps, second.trained, second.resumed]).toStrictEqual([18, 10, true, true]);
     expect(second.stepSeconds).toBeCloseTo(first.stepSeconds + second.session.stepSeconds, 9);
-    expect(second.stepSeconds).toBeCloseTo(second.history.reduce((s, r) => s + r.stepSeconds, 0), 9);
+    expect(second.stepSeconds).toBeCloseTo(second.history.reduce((s, r) => s + r.stepSeconds!, 0), 9);
     expect(second.seconds).toBeCloseTo(second.history.reduce((s, r) => s + r.seconds, 0), 9);
-    expect(second.history.every((r) => r.stepSeconds > 0 && r.seconds >= r.stepSeconds)).toBe(true);
+    expect(second.history.every((r) => r.stepSeconds! > 0 && r.seconds >= r.stepSeconds!)).toBe(true);
     // the whole run's ms/step is over all 18 steps, not this call's 10
     expect((1000 * second.stepSeconds) / second.steps).toBeGreaterThan(0);
     const again = await trainModel(smallModel(62), { task: "binary-classification", train: () => train, epochs: 3, checkpoint: store });

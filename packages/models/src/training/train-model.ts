@@ -112,7 +112,7 @@ export async function trainModel(model: tf.LayersModel, options: TrainModelOptio
     resumed,
     trained: session.steps > 0 || session.epochs > 0,
     seconds: state.history.reduce((sum, r) => sum + r.seconds, 0) + state.partial.seconds,
-    stepSeconds: state.history.reduce((sum, r) => sum + r.stepSeconds, 0) + state.partial.stepSeconds,
+    stepSeconds: state.history.reduce((sum, r) => sum + (r.stepSeconds ?? 0), 0) + state.partial.stepSeconds,
     session: { steps: session.steps, seconds: (clock() - sessionStart) / 1000, stepSeconds: session.stepSeconds },
   });
   const finish = (stopReason: TrainingResult["stopReason"]): TrainingResult => {

@@ -24,9 +24,10 @@ export interface EpochRecord {
   seconds: number;
   /**
    * Time spent in the epoch's optimizer steps (forward, backward, update and its checks), in seconds, summed over
-   * sessions: `1000 * stepSeconds / batches` is its milliseconds per step.
+   * sessions: `1000 * stepSeconds / batches` is its milliseconds per step. `trainModel` always records it (0 for
+   * epochs of checkpoints written before it did); optional so that records built elsewhere keep their type.
    */
-  stepSeconds: number;
+  stepSeconds?: number;
   /** Optimizer steps in the epoch. */
   batches: number;
   /** Sequence positions processed in the epoch (batch × time, summed). */
