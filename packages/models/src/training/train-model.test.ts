@@ -10,7 +10,7 @@ import {
   evaluateSentimentModel,
   fusedAdam,
   memoryCheckpointStore,
-  type ModelsError,
+  ModelsError,
   trainModel,
   type TrainingBatch,
   type TrainingProgress,
