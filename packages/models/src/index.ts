@@ -41,9 +41,11 @@ export { streamText } from "./generation/stream-text";
 export type { StreamTextOptions, TextCodec } from "./generation/stream-text";
 export { streamTokens } from "./generation/stream-tokens";
 export type { GenerationMethod, GenerationOptions, StepKernels, StreamTokensOptions } from "./generation/stream-tokens";
-export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
+export { BUNDLE_FILES, BUNDLE_FORMAT_VERSION, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
 export type {
   BundleEncoder,
+  BundleFileChecksum,
+  BundlePartName,
   BundleFileReader,
   BundleManifest,
   DecodeBundleOptions,

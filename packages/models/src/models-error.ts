@@ -6,6 +6,7 @@ export type ModelsErrorCode =
   | "NON_FINITE_WEIGHTS"
   | "DIVERGED"
   | "VOCABULARY_MISMATCH"
+  | "BUNDLE_NOT_FOUND"
   | "BUNDLE_MALFORMED"
   | "CHECKPOINT_MALFORMED"
   | "CHECKPOINT_MISMATCH"
@@ -38,10 +39,13 @@ export interface ModelsErrorDetails {
  *   was not applied;
  * - `NON_FINITE_WEIGHTS`: applying a step would have made a variable non-finite or so large that its squared norm
  *   overflows float32 (values beyond about 1e19); the weights and the optimizer state were put back as they were;
+ *   also a model with a NaN or infinite weight that was to be saved as a bundle (it is not saved);
  * - `DIVERGED`: the loss stayed many times above its running minimum (see `trainModel`'s `divergence` option);
  *   the checkpoint store keeps the last checkpoint taken before;
  * - `VOCABULARY_MISMATCH`: an encoder's vocabulary size differs from the model's Embedding;
- * - `BUNDLE_MALFORMED` / `CHECKPOINT_MALFORMED`: a saved file is missing, truncated or of another format version;
+ * - `BUNDLE_NOT_FOUND`: there is no bundle where one was to be loaded (no `bundle.json`);
+ * - `BUNDLE_MALFORMED` / `CHECKPOINT_MALFORMED`: a saved file is missing, truncated, changed since it was written
+ *   (its SHA-256 differs), of another format version, or inconsistent with the other parts;
  * - `CHECKPOINT_MISMATCH`: a checkpoint was written for a model with other weights;
  * - `ABORTED`: training was stopped through its `AbortSignal` (`details.checkpointWritten` says whether a
  *   checkpoint was saved first);

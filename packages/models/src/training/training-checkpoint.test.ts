@@ -1,9 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "../index";
-import { FileCheckpointStore } from "../node/index";
 
 const checkpoint: TrainingCheckpoint = {
   epoch: 2,
@@ -74,22 +70,5 @@ describe("checkpoint encoding", () => {
     expect(decoded.partial.stepSeconds).toBe(0);
     expect(decoded.history[0]!.stepSeconds).toBe(0);
     expect(decoded.divergence).toStrictEqual({ steps: 0, fast: 0, slow: 0, lowest: null, over: 0 });
-  });
-});
-
-describe("FileCheckpointStore", () => {
-  it("returns null before the first save, then the last saved bytes, leaving no temporary file", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "models-ckpt-"));
-    try {
-      const store = new FileCheckpointStore(join(dir, "run", "checkpoint.bin"));
-      expect(await store.load()).toBeNull();
-      await store.save(Uint8Array.from([1, 2, 3]));
-      await store.save(Uint8Array.from([4, 5]));
-      expect(Array.from((await store.load())!)).toStrictEqual([4, 5]);
-      expect(await readdir(join(dir, "run"))).toStrictEqual(["checkpoint.bin"]);
-      expect(Array.from(await readFile(join(dir, "run", "checkpoint.bin")))).toStrictEqual([4, 5]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
