@@ -48,7 +48,7 @@ describe.runIf(novel !== null)("char-lm CLI on the real novel (a tiny model, a f
     expect(a.stdout).toBe(b.stdout);
     expect(a.stdout.startsWith("The island")).toBe(true);
     expect(a.stdout.length).toBe("The island".length + 30 + 1);
-    const stateful = await cli("generate", "--run-dir", runDir, "--length", "30", "--scale", "0.5", "--method", "stateful");
-    expect(stateful.stdout.length).toBe("The island".length + 30 + 1);
+    const refeed = await cli("generate", "--run-dir", runDir, "--length", "30", "--scale", "0.5", "--method", "refeed");
+    expect(refeed.stdout.length).toBe("The island".length + 30 + 1);
   });
 });

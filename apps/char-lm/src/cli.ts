@@ -5,14 +5,14 @@ import {
   buildCharLanguageModel,
   evaluateLanguageModel,
   fusedAdam,
-  generateText,
   trainModel,
   type LayerImplementation,
 } from "@recurrent/models";
-import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
+import { FileCheckpointStore, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { CharEncoder, charChunkBatches, charChunks } from "@recurrent/text-prep";
 import { formatSeconds, integerOption as int, positiveOption as positive, runInterruptibleTraining } from "app-kit";
 import { Command, Option } from "commander";
+import { generate, type GenerateFlags } from "./generate-command";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
 
 const KIND = "char-lm";
@@ -163,42 +163,6 @@ async function train(flags: TrainFlags): Promise<void> {
   model.dispose();
 }
 
-interface GenerateFlags {
-  runDir: string;
-  start: string;
-  length: number;
-  scale: number;
-  temperature: number;
-  topK?: number;
-  topP?: number;
-  method: "refeed" | "stateful";
-  context: number;
-  seed: number;
-  implementation: LayerImplementation;
-}
-
-async function generate(flags: GenerateFlags): Promise<void> {
-  await initBackend({ relaxedSimd: "on", log: false });
-  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
-    reviveEncoder: (json) => CharEncoder.fromJSON(json),
-    expectedKind: KIND,
-    implementation: flags.implementation,
-  });
-  const text = generateText(bundle.model, bundle.encoder, {
-    start: flags.start,
-    length: flags.length,
-    scale: flags.scale,
-    temperature: flags.temperature,
-    ...(flags.topK === undefined ? {} : { topK: flags.topK }),
-    ...(flags.topP === undefined ? {} : { topP: flags.topP }),
-    method: flags.method,
-    contextLength: flags.context,
-    seed: flags.seed,
-  });
-  process.stdout.write(`${text}\n`);
-  bundle.model.dispose();
-}
-
 const program = new Command()
   .name("char-lm")
   .description("Train the chapter's character-level language model of The Mysterious Island and generate text with it.")
@@ -230,7 +194,7 @@ program
 
 program
   .command("generate")
-  .description("generate text from a trained run")
+  .description("generate text from a trained run, printing each character as it comes (Ctrl-C stops, exit code 130)")
   .addOption(runDirOption())
   .option("--start <text>", "starting text", "The island")
   .option("--length <n>", "characters to generate", int("length", 0), 500)
@@ -238,7 +202,7 @@ program
   .option("--temperature <t>", "logits ÷ t", positive("temperature"), 1)
   .option("--top-k <k>", "sample among the k most likely characters", int("top-k"))
   .option("--top-p <p>", "nucleus sampling threshold in (0, 1]", positive("top-p"))
-  .addOption(new Option("--method <m>", "refeed: the chapter's (last --context characters each step); stateful: one step per character").choices(["refeed", "stateful"]).default("refeed"))
+  .addOption(new Option("--method <m>", "stateful: one step per character, carrying the state; refeed: the chapter's (last --context characters each step)").choices(["stateful", "refeed"]).default("stateful"))
   .option("--context <n>", "characters re-fed per step by the refeed method", int("context"), 40)
   .option("--seed <n>", "sampling seed", int("seed", 0), 1)
   .addOption(implementationOption())

@@ -10,7 +10,8 @@
  * default 3), --skip-slow (skip stock rows on cpu at char-model size and at T ≥ 250,
  * which take minutes), --quick (first T of each model, 2 steps, 15 s budget, --skip-slow), --no-predict (skip
  * the inference rows), --python <path> (default: python3, else /usr/bin/python3, whichever can import torch),
- * --openblas-core <name> (OPENBLAS_CORETYPE for torch, default SkylakeX).
+ * --openblas-core <name> (OPENBLAS_CORETYPE for torch; default: the one that fits this CPU — SkylakeX only with AVX-512,
+ * Zen on AMD with AVX2, Haswell on other AVX2 CPUs). The header names the CPU model and its SIMD extensions.
  *
  * The fast rows register all of @recurrent/backends' kernels (on wasm this includes the transpose-free BatchMatMul
  * and the row-copy GatherV2 for the whole model), allow relaxed SIMD (fused multiply-add), wait for the worker
@@ -19,10 +20,12 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_MODELS, stepFlops } from "./bench-models";
+import { cpuInfo, formatCpuInfo } from "./cpu-info";
 import type { BenchModelName } from "./bench-models";
 
 type Impl = "stock" | "fast" | "torch";
@@ -130,14 +133,20 @@ function findTorchPython(candidates: readonly string[]): string | null {
   return null;
 }
 
-function runTorch(spec: RowSpec, python: string | null, openblasCore: string): { ms: number | null; steps: number; note: string } {
+/** Debian's libopenblas0-pthread: torch links libblas, which this folder provides when it comes first. */
+const OPENBLAS_PTHREAD_DIR = "/usr/lib/x86_64-linux-gnu/openblas-pthread";
+
+function runTorch(spec: RowSpec, python: string | null, openblasCore: string | null): { ms: number | null; steps: number; note: string } {
   if (python === null) return { ms: null, steps: 0, note: "torch skipped: `import torch` fails (apt-get install python3-torch)" };
   const args = [
     join(here, "torch_reference.py"), "--model", spec.model, "--T", String(spec.T), "--steps", String(spec.steps),
     "--budget", String(spec.budgetSeconds), "--warmup", String(spec.warmupSeconds), "--mode", spec.mode,
   ];
-  // Debian's OpenBLAS 0.3.21 does not recognise this CPU by itself; the issue's reference figures use SkylakeX.
-  const env = { ...process.env, OPENBLAS_CORETYPE: openblasCore };
+  // Debian's OpenBLAS 0.3.21 does not recognise newer CPUs by itself: name a core type that fits this one.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (openblasCore === null) delete env.OPENBLAS_CORETYPE;
+  else env.OPENBLAS_CORETYPE = openblasCore;
+  if (existsSync(OPENBLAS_PTHREAD_DIR)) env.LD_LIBRARY_PATH = [OPENBLAS_PTHREAD_DIR, env.LD_LIBRARY_PATH].filter(Boolean).join(":");
   const r = spawnSync(python, args, { encoding: "utf8", env, maxBuffer: 1 << 24 });
   if (r.error !== undefined || r.status !== 0) {
     const why = r.error?.message ?? r.stderr.trim().split("\n").slice(-1)[0] ?? `exit ${r.status}`;
@@ -149,7 +158,7 @@ function runTorch(spec: RowSpec, python: string | null, openblasCore: string): {
   return { ms: parsed.ms, steps: parsed.steps, note: parsed.blas };
 }
 
-function runRow(spec: RowSpec, python: string | null, openblasCore: string): RowResult {
+function runRow(spec: RowSpec, python: string | null, openblasCore: string | null): RowResult {
   const tokens = BENCH_MODELS[spec.model].batch * spec.T;
   const flops = spec.mode === "train" ? stepFlops(spec.model, spec.T) : stepFlops(spec.model, spec.T) / 3;
   let ms: number | null = null;
@@ -216,7 +225,7 @@ async function main(): Promise<void> {
       "stock-optimizer": { type: "boolean", default: false },
       mode: { type: "string", multiple: true },
       python: { type: "string" },
-      "openblas-core": { type: "string", default: "SkylakeX" },
+      "openblas-core": { type: "string" },
     },
   });
   if (values.worker !== undefined) {
@@ -263,12 +272,16 @@ async function main(): Promise<void> {
     ? findTorchPython(values.python !== undefined ? [values.python] : ["python3", "/usr/bin/python3"])
     : null;
   const rows: RowResult[] = [];
+  const cpu = cpuInfo();
+  const openblasCore = values["openblas-core"] ?? cpu.openblasCore;
+  console.log(formatCpuInfo(cpu));
+  console.log(`PyTorch: OPENBLAS_CORETYPE=${openblasCore ?? "(unset)"}${values["openblas-core"] === undefined ? " (fits this CPU)" : " (--openblas-core)"}`);
   console.log(
     `recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
   );
   console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  peak RSS MB  note");
   for (const spec of specs) {
-    const row = runRow(spec, python, values["openblas-core"]);
+    const row = runRow(spec, python, openblasCore);
     rows.push(row);
     const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
     const ratio = torch?.msPerStep != null && row.msPerStep !== null ? row.msPerStep / torch.msPerStep : null;
@@ -286,7 +299,7 @@ async function main(): Promise<void> {
     if (torch?.msPerStep != null) parts.push(`${(row.msPerStep / torch.msPerStep).toFixed(2)}× torch's time`);
     if (parts.length > 0) console.log(`fast ${row.backend} ${row.model} T=${row.T} ${row.mode}: ${parts.join(", ")}`);
   }
-  console.log(`RESULT ${JSON.stringify({ rows })}`);
+  console.log(`RESULT ${JSON.stringify({ cpu, openblasCore, rows })}`);
 }
 
 await main();

@@ -31,7 +31,11 @@ export type { EarlyStoppingOptions, TrainModelOptions, TrainingProgress, Trainin
 export { sampleFromLogits } from "./generation/sample-from-logits";
 export type { SamplingOptions } from "./generation/sample-from-logits";
 export { generateText } from "./generation/generate-text";
-export type { GenerateTextOptions, TextCodec } from "./generation/generate-text";
+export type { GenerateTextOptions } from "./generation/generate-text";
+export { streamText } from "./generation/stream-text";
+export type { StreamTextOptions, TextCodec } from "./generation/stream-text";
+export { streamTokens } from "./generation/stream-tokens";
+export type { GenerationMethod, GenerationOptions, StepKernels, StreamTokensOptions } from "./generation/stream-tokens";
 export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
 export type {
   BundleEncoder,

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildCharLanguageModel, generateText, trainModel } from "../index";
+import { buildCharLanguageModel, generateText, streamText, trainModel } from "../index";
 
 const alphabet = "abcd ";
 const codec = {
@@ -17,33 +17,43 @@ beforeAll(async () => {
   await trainModel(model, { task: "language-model", train: () => [batch], epochs: 60, optimizer: tf.train.adam(0.05) });
 });
 
-describe("generateText", () => {
-  it("continues the start text, and a trained model follows the pattern at a high scale factor", () => {
-    const text = generateText(model, codec, { start: "ab", length: 20, scale: 5, seed: 1 });
+describe("generateText and streamText", () => {
+  it("continues the start text, and a trained model follows the pattern at a high scale factor", async () => {
+    const text = await generateText(model, codec, { start: "ab", length: 20, scale: 5, seed: 1 });
     expect(text).toHaveLength(22);
     expect(text.startsWith("abcd abcd")).toBe(true);
   });
 
-  it("is reproducible from the seed, and other seeds give other text at a low scale factor", () => {
-    const a = generateText(model, codec, { start: "a", length: 60, scale: 0.3, seed: 4 });
-    expect(generateText(model, codec, { start: "a", length: 60, scale: 0.3, seed: 4 })).toBe(a);
-    expect(generateText(model, codec, { start: "a", length: 60, scale: 0.3, seed: 5 })).not.toBe(a);
+  it("is reproducible from the seed, and other seeds give other text at a low scale factor", async () => {
+    const a = await generateText(model, codec, { start: "a", length: 60, scale: 0.3, seed: 4 });
+    expect(await generateText(model, codec, { start: "a", length: 60, scale: 0.3, seed: 4 })).toBe(a);
+    expect(await generateText(model, codec, { start: "a", length: 60, scale: 0.3, seed: 5 })).not.toBe(a);
   });
 
-  it("stateful generation (one step per character) equals re-feeding the whole context, and leaks nothing", () => {
+  it("generateText is what streamText yields, one character at a time, after the start", async () => {
     const before = tf.memory().numTensors;
     const options = { start: "abc", length: 25, scale: 0.5, topK: 4, seed: 9 };
-    const refeed = generateText(model, codec, { ...options, method: "refeed", contextLength: 1000 });
-    const stateful = generateText(model, codec, { ...options, method: "stateful" });
-    expect(stateful).toBe(refeed);
-    // the chapter's window of 40 characters
-    expect(generateText(model, codec, { ...options, length: 60, contextLength: 40 })).toHaveLength(63);
+    const chars: string[] = [];
+    for await (const char of streamText(model, codec, options)) chars.push(char);
+    expect(chars).toHaveLength(25);
+    expect(chars.every((c) => c.length === 1)).toBe(true);
+    expect(await generateText(model, codec, options)).toBe(`abc${chars.join("")}`);
+    // the chapter's method re-feeding the whole text gives the same text; with its window of 40, 60 characters
+    expect(await generateText(model, codec, { ...options, method: "refeed", contextLength: 1000 })).toBe(`abc${chars.join("")}`);
+    expect(await generateText(model, codec, { ...options, method: "refeed", length: 60 })).toHaveLength(63);
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it("rejects bad options", () => {
-    expect(() => generateText(model, codec, { start: "" })).toThrow('expected a non-empty start string, got ""');
-    expect(() => generateText(model, codec, { start: "a", length: -1 })).toThrow("expected length >= 0, got -1");
-    expect(() => generateText(model, codec, { start: "a", temperature: 0 })).toThrow("expected temperature > 0, got 0");
+  it("rejects bad options", async () => {
+    expect(() => streamText(model, codec, { start: "" })).toThrow('expected a non-empty start string, got ""');
+    expect(() => streamText(model, codec, { start: "a", temperature: 0 })).toThrow("expected temperature > 0, got 0");
+    expect(() => streamText(model, { encode: () => [] } as never, { start: "a" })).toThrow(
+      "expected a codec with encode(text) and decode(ids), got object",
+    );
+    await expect(generateText(model, codec, { start: "" })).rejects.toThrow('expected a non-empty start string, got ""');
+    await expect(generateText(model, codec, { start: "a", length: -1 })).rejects.toThrow("expected length to be an integer >= 0 or Infinity, got -1");
+    await expect(generateText(model, codec, { start: "a", length: Number.POSITIVE_INFINITY })).rejects.toThrow(
+      "expected a finite length for generateText, got Infinity (use streamText)",
+    );
   });
 });

@@ -9,7 +9,7 @@ import {
   evaluateLanguageModel,
   evaluateSentimentModel,
   memoryCheckpointStore,
-  ModelsError,
+  type ModelsError,
   trainModel,
   type TrainingBatch,
   type TrainingProgress,
