@@ -15,6 +15,7 @@ const client = new WorkerClient();
 /** What the browser tests read (and what a curious visitor can inspect in the console as `__web`). */
 const exposed = {
   longTasks: monitor.tasks,
+  longFrames: monitor.longFrames,
   trainingWindows: monitor.trainingWindows,
   init: null as InitInfo | null,
   pageCrossOriginIsolated: globalThis.crossOriginIsolated === true,
@@ -25,7 +26,8 @@ const exposed = {
   models: {} as Partial<Record<Task, ModelSummary>>,
   status: {} as Partial<Record<Task, { phase: string; text: string }>>,
   score: null as { text: string; probability: number } | null,
-  generation: { requested: 0, received: 0, shown: 0, done: true, text: "" },
+  /** The last generation: characters asked for, received from the worker, shown; how many times the shown text grew. */
+  generation: { requested: 0, received: 0, shown: 0, updates: 0, done: true, text: "" },
   errors: [] as string[],
 };
 (globalThis as unknown as { __web: typeof exposed }).__web = exposed;
@@ -62,7 +64,7 @@ isolatedEl.className = exposed.pageCrossOriginIsolated ? "yes" : "no";
 isolatedEl.title = exposed.pageCrossOriginIsolated ? "COOP/COEP served: SharedArrayBuffer and shared WebAssembly memory are available" : "served without COOP/COEP: no SharedArrayBuffer, so no WebAssembly threads";
 
 client
-  .request<InitInfo>({ type: "init" })
+  .request<InitInfo>({ type: "init", wasmThreads: new URLSearchParams(location.search).get("wasm-threads") === "on" })
   .then((info) => {
     exposed.init = info;
     const r = info.report;
@@ -195,8 +197,8 @@ function charConfig(): TrainConfig {
 
 const prefix = (task: Task) => (task === "sentiment" ? "s" : "c");
 const curves: Record<Task, TrainingCurves> = {
-  sentiment: new TrainingCurves(byId("s-loss-chart"), byId("s-accuracy-chart"), { lossLabel: "Loss (binary cross-entropy)", accuracyLabel: "Accuracy" }),
-  char: new TrainingCurves(byId("c-loss-chart"), byId("c-accuracy-chart"), { lossLabel: "Loss (nats per character)", accuracyLabel: "Next-character accuracy" }),
+  sentiment: new TrainingCurves(byId("s-loss-chart"), byId("s-accuracy-chart"), { lossLabel: "Loss (binary cross-entropy)", accuracyLabel: "Accuracy (per epoch)" }),
+  char: new TrainingCurves(byId("c-loss-chart"), byId("c-accuracy-chart"), { lossLabel: "Loss (nats per character)", accuracyLabel: "Next-character accuracy (per epoch)" }),
 };
 let running: Task | null = null;
 
@@ -246,6 +248,8 @@ for (const task of ["sentiment", "char"] as const) {
       return;
     }
     exposed.losses[task] = [];
+    delete exposed.progress[task];
+    delete exposed.data[task];
     curves[task].reset([], null);
     void train(task, () => client.request<ModelSummary>({ type: "train", config, source: source.blob, sourceName: source.name }));
   });
@@ -282,18 +286,47 @@ function onData(summary: DataSummary): void {
   setStatus(summary.task, text);
 }
 
+const stopText = (reason: string | null): string =>
+  reason === "early-stopping" ? "stopped early on the validation loss" : reason === "max-steps" ? "the max steps" : reason === "epochs" ? "all epochs" : "?";
+
+/** Puts a stored run's options back into the form (a resumed run trains with exactly these). */
+function applyConfig(config: TrainConfig): void {
+  const set = (id: string, value: number | null) => (byId<HTMLInputElement>(id).value = value === null ? "" : String(value));
+  if (config.task === "sentiment") {
+    const r = config.run;
+    set("s-limit", r.limit);
+    set("s-epochs", r.epochs);
+    set("s-batch", r.batchSize);
+    set("s-seed", r.seed);
+    set("s-max-tokens", r.maxTokens);
+    byId<HTMLInputElement>("s-bucket").checked = r.bucket;
+    byId<HTMLInputElement>("s-mask").checked = r.model.maskPadding;
+  } else {
+    const r = config.run;
+    set("c-units", r.units);
+    set("c-embedding", r.embeddingDim);
+    set("c-seq-length", r.seqLength);
+    set("c-batch", r.batchSize);
+    set("c-epochs", r.epochs);
+    set("c-seed", r.seed);
+  }
+  set(`${prefix(config.task)}-max-steps`, config.maxSteps);
+  set(`${prefix(config.task)}-checkpoint-every`, config.checkpointEvery);
+}
+
 function showModel(summary: ModelSummary): void {
   exposed.models[summary.task] = summary;
+  if (summary.task === "sentiment") exposed.score = null; // a score belongs to the model that gave it
   if (summary.task === "sentiment") {
     renderSentimentMetrics(byId("s-metrics"), summary.test, summary.validation, summary.origin === "bundle" && summary.test === null ? "Run `imdb-sentiment evaluate` to add test figures to a bundle; these are the validation figures it carries." : "");
-    byId("s-model").textContent = `Model: ${summary.description}; vocabulary ${summary.vocabSize.toLocaleString("en")} ids${summary.steps > 0 ? `; ${summary.steps} steps (${summary.stopReason})` : ""}.`;
+    byId("s-model").textContent = `Model: ${summary.description}; vocabulary ${summary.vocabSize.toLocaleString("en")} ids${summary.steps > 0 ? `; ${summary.steps} steps (${stopText(summary.stopReason)})` : ""}.`;
     byId<HTMLTextAreaElement>("s-review").disabled = false;
     byId<HTMLButtonElement>("s-download").disabled = false;
     byId("s-score-text").textContent = "type a review";
     if (byId<HTMLTextAreaElement>("s-review").value.trim() !== "") scheduleScore();
   } else {
     renderCharMetrics(byId("c-metrics"), summary.heldOut);
-    byId("c-model").textContent = `Model: ${summary.description}; ${summary.vocabSize} characters${summary.steps > 0 ? `; ${summary.steps} steps (${summary.stopReason})` : ""}.`;
+    byId("c-model").textContent = `Model: ${summary.description}; ${summary.vocabSize} characters${summary.steps > 0 ? `; ${summary.steps} steps (${stopText(summary.stopReason)})` : ""}.`;
     byId<HTMLButtonElement>("g-generate").disabled = false;
     byId<HTMLButtonElement>("c-download").disabled = false;
   }
@@ -337,7 +370,8 @@ async function refreshResume(): Promise<void> {
       exposed.errors.push(`IndexedDB: ${(error as Error).message}`);
       continue;
     }
-    if (record === null || (running === task)) continue;
+    // a run trained (or restored) in this page already has its model here: nothing to offer
+    if (record === null || running === task || exposed.models[task]?.origin === "trained") continue;
     const what = task === "sentiment" ? "sentiment" : "character-model";
     const total = record.batchesPerEpoch === null ? null : record.epochs * record.batchesPerEpoch;
     const where = record.step === 0 ? "before its first checkpoint" : `at step ${record.step.toLocaleString("en")}${total === null ? "" : ` of ${total.toLocaleString("en")}`} (epoch ${record.epoch} of ${record.epochs})`;
@@ -351,10 +385,13 @@ async function refreshResume(): Promise<void> {
       showTab(task);
       curves[task].reset(record.curve, record.batchesPerEpoch);
       exposed.losses[task] = [];
+      delete exposed.progress[task];
+      delete exposed.data[task];
       const el = byId(`${prefix(task)}-source`);
       el.textContent = `${record.sourceName} (${formatBytes(record.source.size)}, from browser storage)`;
       el.classList.add("ready");
       sources[task] = { blob: record.source, name: record.sourceName };
+      applyConfig(record.config as TrainConfig);
       box.querySelector(`[data-task="${task}"]`)?.remove();
       void train(task, () => client.request<ModelSummary>({ type: "resume", task }));
     });
@@ -429,7 +466,10 @@ function scheduleScore(): void {
     );
   }, 150);
 }
-byId("s-review").addEventListener("input", scheduleScore);
+byId("s-review").addEventListener("input", () => {
+  exposed.score = null; // until the worker has scored the new text
+  scheduleScore();
+});
 
 // ---------------------------------------------------------------------------------------------- generation
 
@@ -450,6 +490,7 @@ function drain(): void {
   const chars = queue.splice(0, n).join("");
   generatedNode.appendData(chars);
   exposed.generation.shown += [...chars].length;
+  exposed.generation.updates++;
   exposed.generation.text += chars;
   byId("g-count").textContent = `${exposed.generation.shown} characters${exposed.generation.done ? "" : "…"}`;
   output.scrollTop = output.scrollHeight;
@@ -490,7 +531,7 @@ byId("g-generate").addEventListener("click", () => {
   }
   generationId = client.peekId();
   queue = [];
-  exposed.generation = { requested: request.length, received: 0, shown: 0, done: false, text: "" };
+  exposed.generation = { requested: request.length, received: 0, shown: 0, updates: 0, done: false, text: "" };
   generatedNode.data = "";
   output.replaceChildren(h("span", { class: "start" }, request.start), generatedNode);
   byId<HTMLButtonElement>("g-stop").disabled = false;

@@ -60,7 +60,7 @@ export interface GenerateRequest {
 
 /** Page → worker. Requests with an `id` get exactly one {@link Reply}. */
 export type Request =
-  | { type: "init"; id: number }
+  | { type: "init"; id: number; /** Let tfjs use its threaded wasm binary (the page's `?wasm-threads=on`). */ wasmThreads: boolean }
   | { type: "train"; id: number; config: TrainConfig; source: Blob; sourceName: string }
   | { type: "resume"; id: number; task: Task }
   | { type: "stop"; id: number; task: Task }
@@ -92,6 +92,8 @@ export type DataSummary =
       validation: number;
       test: number;
       vocabSize: number;
+      /** SHA-256 of the encoder's JSON (`encoder.json` of a bundle): equal digests, equal vocabularies. */
+      vocabularyDigest: string;
       batchesPerEpoch: number;
       paddingFraction: number;
       seconds: number;

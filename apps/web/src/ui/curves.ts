@@ -24,6 +24,7 @@ export class TrainingCurves {
       {
         ...size(lossTarget),
         title: options.lossLabel,
+        legend: { live: false },
         scales: { x: { time: false } },
         axes: axes("loss"),
         series: [
@@ -41,6 +42,7 @@ export class TrainingCurves {
       {
         ...size(accuracyTarget),
         title: options.accuracyLabel,
+        legend: { live: false },
         scales: { x: { time: false }, y: { range: (_u, min, max) => [Math.min(min, 0.45), Math.max(max, 1)] as [number, number] } },
         axes: axes("accuracy"),
         series: [

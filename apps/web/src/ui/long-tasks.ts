@@ -15,6 +15,11 @@ export class LongTaskMonitor {
   readonly tasks: LongTask[] = [];
   /** [start, end] of each training run in `performance.now()` time; end is null while it runs. */
   readonly trainingWindows: [number, number | null][] = [];
+  /**
+   * Long animation frames (over 50 ms) while training, with the scripts Chrome attributes them to (the
+   * `long-animation-frame` entry type, where supported): what to look at when a long task shows up.
+   */
+  readonly longFrames: { startTime: number; duration: number; blockingDuration: number; scripts: string[] }[] = [];
   readonly supported: boolean;
   private readonly listeners = new Set<() => void>();
 
@@ -29,6 +34,19 @@ export class LongTaskMonitor {
       }
       for (const listener of this.listeners) listener();
     }).observe({ type: "longtask", buffered: true });
+    if (PerformanceObserver.supportedEntryTypes.includes("long-animation-frame")) {
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as (PerformanceEntry & { blockingDuration?: number; scripts?: { duration: number; invoker: string; sourceFunctionName: string; sourceURL: string }[] })[]) {
+          if (!this.trainingWindows.some(([a, b]) => entry.startTime < (b ?? Number.POSITIVE_INFINITY) && entry.startTime + entry.duration > a)) continue;
+          this.longFrames.push({
+            startTime: entry.startTime,
+            duration: entry.duration,
+            blockingDuration: entry.blockingDuration ?? 0,
+            scripts: (entry.scripts ?? []).map((s) => `${Math.round(s.duration)} ms ${s.invoker} ${s.sourceFunctionName}@${s.sourceURL.slice(s.sourceURL.lastIndexOf("/") + 1)}`),
+          });
+        }
+      }).observe({ type: "long-animation-frame", buffered: true });
+    }
   }
 
   trainingStarted(): void {

@@ -57,7 +57,8 @@ export function renderSentimentMetrics(target: HTMLElement, test: BinaryClassifi
   const cell = (n: number, good: boolean) => {
     const share = n / total;
     const color = good ? `rgba(21,128,61,${0.25 + 1.5 * share})` : `rgba(194,65,12,${0.25 + 1.5 * share})`;
-    return h("div", { class: "cell", style: `background:${color}`, title: `${(100 * share).toFixed(1)} % of the reviews` }, n.toLocaleString("en"));
+    const ink = share < 0.2 ? "#1d2330" : "#fff";
+    return h("div", { class: "cell", style: `background:${color};color:${ink}`, title: `${(100 * share).toFixed(1)} % of the reviews` }, n.toLocaleString("en"));
   };
   target.append(
     h("h3", {}, `Confusion matrix (${test === null ? "validation" : "test"} split, threshold ${shown.threshold})`),

@@ -47,16 +47,29 @@ const SENTIMENT_KIND = "imdb-sentiment";
 const CHAR_KIND = "char-lm";
 /** The page is told about progress at most this often. */
 const POST_EVERY_MS = 100;
+/** How long the page waits for the engine before saying it failed. */
+const ENGINE_TIMEOUT_MS = 60_000;
 
 const post = (event: Event, transfer: Transferable[] = []): void => self.postMessage(event, transfer);
 
 // ---------------------------------------------------------------------------------------------- engine
 
 let engine: Promise<InitInfo> | null = null;
+/** Set by the page's `init` request when its URL has `?wasm-threads=on` (a worker's own URL has no query). */
+let wasmThreadsRequested = false;
 
 function setUpEngine(): Promise<InitInfo> {
   engine ??= (async () => {
     const adjustments: string[] = [];
+    // tfjs's threaded wasm binary (chosen where SharedArrayBuffer exists, i.e. in a cross-origin isolated page)
+    // starts its pthread workers from `factory.toString()`, which a minified build breaks: eight "e is not
+    // defined" errors and an initBackend that never settles (issue #12). Until @recurrent/backends bounds that
+    // start-up, the page keeps tfjs on its single-threaded SIMD binary; `?wasm-threads=on` tries the threaded one.
+    if (self.crossOriginIsolated && !wasmThreadsRequested) {
+      await import("@tensorflow/tfjs-backend-wasm"); // registers the flag (initBackend imports the same module)
+      tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+      adjustments.push("tfjs's threaded wasm binary is not used: in a minified build its pthread workers fail to start (\"e is not defined\", issue #12); open the page with ?wasm-threads=on to try it");
+    }
     const report = await initBackend({
       order: ["wasm", "cpu"], // a page has no native TensorFlow
       // Vite copied the three binaries into the build (hashed names), see the ?url imports above
@@ -116,7 +129,12 @@ async function weightsDigest(model: tf.LayersModel): Promise<string> {
     all.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), offset);
     offset += p.byteLength;
   }
-  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", all));
+  return sha256(all);
+}
+
+/** Hex SHA-256 of bytes. */
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
   return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -182,6 +200,7 @@ async function prepareSentiment(run: SentimentRunConfig, source: Blob, name: str
     validation: splits.validation.length,
     test: splits.test.length,
     vocabSize: encoder.vocabSize,
+    vocabularyDigest: await sha256(new TextEncoder().encode(JSON.stringify(encoder.toJSON()))),
     batchesPerEpoch: firstEpoch.length,
     paddingFraction: firstEpoch.paddingFraction,
     seconds: (performance.now() - started) / 1000,
@@ -407,7 +426,12 @@ async function runTraining(record: RunRecord, resume: boolean): Promise<ModelSum
         description: `trained here on ${d.summary.trainCharacters.toLocaleString("en")} characters of ${record.sourceName}`,
       };
     }
-    post({ type: "status", task, phase: "done", text: `done: ${result.steps} steps (${result.stopReason})` });
+    const why = result.stopReason === "early-stopping" ? `stopped early, best epoch ${result.bestEpoch}` : result.stopReason === "max-steps" ? "the max steps" : `all ${epochs} epochs`;
+    const figure =
+      summary.task === "sentiment"
+        ? summary.test === null ? "" : `; test accuracy ${(100 * summary.test.accuracy).toFixed(2)} %`
+        : summary.heldOut === null ? "" : `; held-out ${summary.heldOut.bitsPerCharacter.toFixed(3)} bits per character`;
+    post({ type: "status", task, phase: "done", text: `done: ${result.steps} steps (${why})${figure}` });
     post({ type: "model", summary });
     return summary;
   } finally {
@@ -474,8 +498,15 @@ async function exportBundle(task: Task): Promise<{ name: string; zip: Uint8Array
 
 async function handle(request: Request): Promise<unknown> {
   switch (request.type) {
-    case "init":
-      return setUpEngine();
+    case "init": {
+      wasmThreadsRequested = request.wasmThreads;
+      // a page must not wait forever on an engine that never comes up (issue #12 saw initBackend hang)
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the engine did not start within ${ENGINE_TIMEOUT_MS / 1000} s (initBackend neither resolved nor rejected)`)), ENGINE_TIMEOUT_MS);
+      });
+      return Promise.race([setUpEngine(), timeout]).finally(() => clearTimeout(timer));
+    }
     case "train": {
       const config = request.config;
       const record: RunRecord = {
