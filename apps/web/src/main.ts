@@ -6,6 +6,7 @@ import type { CharRunConfig, DataSummary, Event, GenerateRequest, InitInfo, Mode
 import { discardRun, loadRun, type RunRecord } from "./storage/run-storage";
 import { TrainingCurves } from "./ui/curves";
 import { LongTaskMonitor } from "./ui/long-tasks";
+import { thousands } from "./format";
 import { byId, formatBytes, formatDuration, h, renderCharMetrics, renderSentimentMetrics } from "./ui/render";
 import { WorkerClient } from "./ui/worker-client";
 
@@ -29,6 +30,8 @@ const exposed = {
   /** The last generation: characters asked for, received from the worker, shown; how many times the shown text grew. */
   generation: { requested: 0, received: 0, shown: 0, updates: 0, done: true, text: "" },
   errors: [] as string[],
+  /** The longest time the page spent handling one message from the worker, per message type (ms). */
+  handlerMs: {} as Record<string, number>,
 };
 (globalThis as unknown as { __web: typeof exposed }).__web = exposed;
 
@@ -127,7 +130,7 @@ function wireDrop(task: Task, zoneId: string, fileId: string, folderId?: string)
     const item = e.dataTransfer?.items[0];
     const entry = item?.webkitGetAsEntry?.() ?? null;
     if (entry?.isDirectory === true && task === "sentiment") {
-      void droppedFolderFiles(entry as FileSystemDirectoryEntry).then((files) => setSource(task, packFolder(files), `${entry.name}/ (${files.length.toLocaleString("en")} files)`));
+      void droppedFolderFiles(entry as FileSystemDirectoryEntry).then((files) => setSource(task, packFolder(files), `${entry.name}/ (${thousands(files.length)} files)`));
       return;
     }
     const file = e.dataTransfer?.files[0];
@@ -142,7 +145,7 @@ function wireDrop(task: Task, zoneId: string, fileId: string, folderId?: string)
       const files = [...((e.target as HTMLInputElement).files ?? [])];
       if (files.length === 0) return;
       const root = files[0]?.webkitRelativePath.split("/")[0] ?? "folder";
-      setSource(task, packFolder(files.map((file) => ({ file, path: file.webkitRelativePath }))), `${root}/ (${files.length.toLocaleString("en")} files)`);
+      setSource(task, packFolder(files.map((file) => ({ file, path: file.webkitRelativePath }))), `${root}/ (${thousands(files.length)} files)`);
     });
   }
 }
@@ -264,12 +267,12 @@ function onProgress(p: ProgressInfo, points: { step: number; loss: number }[]): 
   byId(`${prefix(p.task)}-bar`).style.width = total > 0 ? `${(100 * Math.min(1, p.step / total)).toFixed(1)}%` : "0";
   const parts = [
     `epoch ${p.epoch}/${p.epochs}`,
-    `step ${p.step.toLocaleString("en")}${total > 0 ? ` of ${total.toLocaleString("en")}` : ""}`,
+    `step ${thousands(p.step)}${total > 0 ? ` of ${thousands(total)}` : ""}`,
     `loss ${p.loss.toFixed(4)} (epoch mean ${p.meanLoss.toFixed(4)})`,
     `${Math.round(p.msPerStep)} ms/step`,
     p.etaSeconds === null ? "" : `ETA ${formatDuration(p.etaSeconds)}`,
-    p.checkpointStep === null ? "no checkpoint yet" : `checkpoint at step ${p.checkpointStep.toLocaleString("en")} in IndexedDB`,
-    p.resumedFrom === null ? "" : `resumed from step ${p.resumedFrom.toLocaleString("en")}`,
+    p.checkpointStep === null ? "no checkpoint yet" : `checkpoint at step ${thousands(p.checkpointStep)} in IndexedDB`,
+    p.resumedFrom === null ? "" : `resumed from step ${thousands(p.resumedFrom)}`,
   ];
   const figures = byId(`${prefix(p.task)}-figures`);
   figures.textContent = parts.filter((s) => s !== "").join(" · ");
@@ -281,8 +284,8 @@ function onData(summary: DataSummary): void {
   exposed.data[summary.task] = summary;
   const text =
     summary.task === "sentiment"
-      ? `${summary.reviews.toLocaleString("en")} reviews read: ${summary.train.toLocaleString("en")} train, ${summary.validation.toLocaleString("en")} validation, ${summary.test.toLocaleString("en")} test; vocabulary ${summary.vocabSize.toLocaleString("en")} ids; ${summary.batchesPerEpoch} batches per epoch, ${(100 * summary.paddingFraction).toFixed(1)} % padding (${summary.seconds.toFixed(1)} s)`
-      : `${summary.characters.toLocaleString("en")} characters${summary.sliced ? " (the chapter's slice of the novel)" : ""}, ${summary.distinct} distinct; training on ${summary.trainCharacters.toLocaleString("en")}, holding out ${summary.heldOutCharacters.toLocaleString("en")}; ${summary.batchesPerEpoch} batches per epoch`;
+      ? `${thousands(summary.reviews)} reviews read: ${thousands(summary.train)} train, ${thousands(summary.validation)} validation, ${thousands(summary.test)} test; vocabulary ${thousands(summary.vocabSize)} ids; ${summary.batchesPerEpoch} batches per epoch, ${(100 * summary.paddingFraction).toFixed(1)} % padding (${summary.seconds.toFixed(1)} s)`
+      : `${thousands(summary.characters)} characters${summary.sliced ? " (the chapter's slice of the novel)" : ""}, ${summary.distinct} distinct; training on ${thousands(summary.trainCharacters)}, holding out ${thousands(summary.heldOutCharacters)}; ${summary.batchesPerEpoch} batches per epoch`;
   setStatus(summary.task, text);
 }
 
@@ -319,7 +322,7 @@ function showModel(summary: ModelSummary): void {
   if (summary.task === "sentiment") exposed.score = null; // a score belongs to the model that gave it
   if (summary.task === "sentiment") {
     renderSentimentMetrics(byId("s-metrics"), summary.test, summary.validation, summary.origin === "bundle" && summary.test === null ? "Run `imdb-sentiment evaluate` to add test figures to a bundle; these are the validation figures it carries." : "");
-    byId("s-model").textContent = `Model: ${summary.description}; vocabulary ${summary.vocabSize.toLocaleString("en")} ids${summary.steps > 0 ? `; ${summary.steps} steps (${stopText(summary.stopReason)})` : ""}.`;
+    byId("s-model").textContent = `Model: ${summary.description}; vocabulary ${thousands(summary.vocabSize)} ids${summary.steps > 0 ? `; ${summary.steps} steps (${stopText(summary.stopReason)})` : ""}.`;
     byId<HTMLTextAreaElement>("s-review").disabled = false;
     byId<HTMLButtonElement>("s-download").disabled = false;
     byId("s-score-text").textContent = "type a review";
@@ -333,6 +336,14 @@ function showModel(summary: ModelSummary): void {
 }
 
 client.on((event: Event) => {
+  const started = performance.now();
+  handleEvent(event);
+  // how long the page's own handling of each kind of message takes (the tests print the longest)
+  const took = performance.now() - started;
+  exposed.handlerMs[event.type] = Math.max(exposed.handlerMs[event.type] ?? 0, took);
+});
+
+function handleEvent(event: Event): void {
   switch (event.type) {
     case "status":
       exposed.status[event.task] = { phase: event.phase, text: event.text };
@@ -355,7 +366,7 @@ client.on((event: Event) => {
       onGenerated(event.id, event.text, event.done, event.count);
       break;
   }
-});
+}
 
 // ---------------------------------------------------------------------------------------------- resume
 
@@ -374,11 +385,11 @@ async function refreshResume(): Promise<void> {
     if (record === null || running === task || exposed.models[task]?.origin === "trained") continue;
     const what = task === "sentiment" ? "sentiment" : "character-model";
     const total = record.batchesPerEpoch === null ? null : record.epochs * record.batchesPerEpoch;
-    const where = record.step === 0 ? "before its first checkpoint" : `at step ${record.step.toLocaleString("en")}${total === null ? "" : ` of ${total.toLocaleString("en")}`} (epoch ${record.epoch} of ${record.epochs})`;
+    const where = record.step === 0 ? "before its first checkpoint" : `at step ${thousands(record.step)}${total === null ? "" : ` of ${thousands(total)}`} (epoch ${record.epoch} of ${record.epochs})`;
     const text =
       record.status === "running"
         ? `An interrupted ${what} run on ${record.sourceName} is stored, ${where}; saved ${new Date(record.updatedAt).toLocaleString()}.`
-        : `A finished ${what} run on ${record.sourceName} is stored (${record.step.toLocaleString("en")} steps).`;
+        : `A finished ${what} run on ${record.sourceName} is stored (${thousands(record.step)} steps).`;
     const resume = h("button", { class: "primary", "data-testid": `resume-${task}` }, record.status === "running" ? "Resume" : "Restore the model");
     const discard = h("button", { "data-testid": `discard-${task}` }, "Discard");
     resume.addEventListener("click", () => {
@@ -485,8 +496,9 @@ function drain(): void {
     if (exposed.generation.done) byId("g-count").textContent = `${exposed.generation.shown} characters`;
     return;
   }
-  // reveal the characters one by one, fast enough to keep up with what the worker sends (~100 ms per message)
-  const n = Math.max(1, Math.ceil(queue.length / 6));
+  // a typewriter: reveal a fifteenth of what is waiting each frame (at least one character), so a burst from the
+  // worker (it posts every 50 ms) unrolls over a quarter of a second or so instead of landing in one piece
+  const n = Math.max(1, Math.ceil(queue.length / 15));
   const chars = queue.splice(0, n).join("");
   generatedNode.appendData(chars);
   exposed.generation.shown += [...chars].length;

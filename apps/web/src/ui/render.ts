@@ -1,4 +1,5 @@
 import type { BinaryClassificationMetrics, LanguageModelEvaluation } from "@recurrent/models";
+import { thousands } from "../format";
 
 /** The element with this id; throws when the page lacks it (a typo here is a bug, not a state). */
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -46,7 +47,7 @@ export function renderSentimentMetrics(target: HTMLElement, test: BinaryClassifi
     ["F1", (m) => m.f1.toFixed(4)],
     ["ROC AUC", (m) => (m.rocAuc === null ? "n/a" : m.rocAuc.toFixed(4))],
     ["loss", (m) => m.loss.toFixed(4)],
-    ["reviews", (m) => m.count.toLocaleString("en")],
+    ["reviews", (m) => thousands(m.count)],
   ];
   const columns = [test === null ? null : (["test", test] as const), validation === null ? null : (["validation", validation] as const)].filter((c) => c !== null);
   const table = h("table", { class: "metrics", "data-testid": "metrics-table" }, h("tr", {}, h("th", {}, ""), ...columns.map(([name]) => h("th", {}, name))));
@@ -58,7 +59,7 @@ export function renderSentimentMetrics(target: HTMLElement, test: BinaryClassifi
     const share = n / total;
     const color = good ? `rgba(21,128,61,${0.25 + 1.5 * share})` : `rgba(194,65,12,${0.25 + 1.5 * share})`;
     const ink = share < 0.2 ? "#1d2330" : "#fff";
-    return h("div", { class: "cell", style: `background:${color};color:${ink}`, title: `${(100 * share).toFixed(1)} % of the reviews` }, n.toLocaleString("en"));
+    return h("div", { class: "cell", style: `background:${color};color:${ink}`, title: `${(100 * share).toFixed(1)} % of the reviews` }, thousands(n));
   };
   target.append(
     h("h3", {}, `Confusion matrix (${test === null ? "validation" : "test"} split, threshold ${shown.threshold})`),
@@ -92,7 +93,7 @@ export function renderCharMetrics(target: HTMLElement, heldOut: LanguageModelEva
       h("tr", {}, h("td", {}, "perplexity"), h("td", {}, heldOut.perplexity.toFixed(3))),
       h("tr", {}, h("td", {}, "bits per character"), h("td", {}, heldOut.bitsPerCharacter.toFixed(3))),
       h("tr", {}, h("td", {}, "next-character accuracy"), h("td", {}, pct(heldOut.accuracy))),
-      h("tr", {}, h("td", {}, "characters predicted"), h("td", {}, heldOut.count.toLocaleString("en"))),
+      h("tr", {}, h("td", {}, "characters predicted"), h("td", {}, thousands(heldOut.count))),
     ),
   );
 }

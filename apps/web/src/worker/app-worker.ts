@@ -31,6 +31,7 @@ import { readImdbArchive, readImdbFolder, type LabeledReview } from "../data/imd
 import { isPackedFolder, unpackFolder } from "../data/folder-blob";
 import { buildEncoder, encodeReview, encodeSplit, makeBatches, splitReviews, type EncodedSplit } from "../data/imdb-data";
 import { holdOut, prepareText } from "../data/novel-text";
+import { thousands } from "../format";
 import { streamCharacters } from "../generation/stream-characters";
 import type { CharRunConfig, CurvePoint, DataSummary, Event, GenerateRequest, InitInfo, ModelSummary, ProgressInfo, Request, SentimentRunConfig, Task, TrainConfig } from "../protocol";
 import { indexedDbCheckpointStore, loadRun, startRun, updateRun, type RunRecord } from "../storage/run-storage";
@@ -172,7 +173,7 @@ async function readReviews(source: Blob, name: string): Promise<LabeledReview[]>
       type: "status",
       task: "sentiment",
       phase: "reading",
-      text: `reading ${name}: ${(p.bytesRead / 1e6).toFixed(1)} of ${(p.bytesTotal / 1e6).toFixed(1)} MB, ${p.reviews.toLocaleString("en")} reviews`,
+      text: `reading ${name}: ${(p.bytesRead / 1e6).toFixed(1)} of ${(p.bytesTotal / 1e6).toFixed(1)} MB, ${thousands(p.reviews)} reviews`,
       fraction: p.bytesTotal > 0 ? p.bytesRead / p.bytesTotal : 0,
     });
   };
@@ -185,7 +186,7 @@ async function prepareSentiment(run: SentimentRunConfig, source: Blob, name: str
   const started = performance.now();
   post({ type: "status", task: "sentiment", phase: "reading", text: `reading ${name}`, fraction: 0 });
   const reviews = await readReviews(source, name);
-  post({ type: "status", task: "sentiment", phase: "preparing", text: `${reviews.length.toLocaleString("en")} reviews read; splitting, tokenizing and encoding` });
+  post({ type: "status", task: "sentiment", phase: "preparing", text: `${thousands(reviews.length)} reviews read; splitting, tokenizing and encoding` });
   await new Promise((resolve) => setTimeout(resolve, 0));
   const splits = splitReviews(reviews, { seed: run.seed, limit: run.limit });
   const encoder = buildEncoder(splits.train);
@@ -406,7 +407,7 @@ async function runTraining(record: RunRecord, resume: boolean): Promise<ModelSum
         validation,
         vocabSize: d.encoder.vocabSize,
         digest: await weightsDigest(model),
-        description: `trained here on ${d.summary.train.toLocaleString("en")} reviews of ${record.sourceName}`,
+        description: `trained here on ${thousands(d.summary.train)} reviews of ${record.sourceName}`,
       };
     } else {
       const d = data as CharData;
@@ -423,7 +424,7 @@ async function runTraining(record: RunRecord, resume: boolean): Promise<ModelSum
         heldOut,
         vocabSize: d.encoder.size,
         digest: await weightsDigest(model),
-        description: `trained here on ${d.summary.trainCharacters.toLocaleString("en")} characters of ${record.sourceName}`,
+        description: `trained here on ${thousands(d.summary.trainCharacters)} characters of ${record.sourceName}`,
       };
     }
     const why = result.stopReason === "early-stopping" ? `stopped early, best epoch ${result.bestEpoch}` : result.stopReason === "max-steps" ? "the max steps" : `all ${epochs} epochs`;
