@@ -6,7 +6,7 @@ import type { CurvePoint } from "../protocol";
 const MAX_STEP_POINTS = 3_000;
 
 /**
- * The live training view's two charts (uPlot): loss per step (raw and smoothed) with the per-epoch training and
+ * The live training view's two charts (uPlot): loss per step (raw and a trailing mean) with the per-epoch training and
  * validation losses, and per-epoch training and validation accuracy. The x axis is in epochs (step ÷ batches per
  * epoch). Redraws at most once per animation frame.
  */
@@ -92,10 +92,14 @@ export class TrainingCurves {
     const ordered = [...byStep].sort((a, b) => a[0] - b[0]);
     const every = Math.max(1, Math.ceil(ordered.length / MAX_STEP_POINTS));
     const rows = new Map<number, (number | null)[]>();
-    let ema: number | null = null;
+    // "smoothed": the mean of the last k steps, k growing with the run (1 for the first 20 steps, 50 at most),
+    // so a short run's curve follows its steps and a long one's shows the trend
+    const k = Math.max(1, Math.min(50, Math.round(ordered.length / 20)));
+    let windowSum = 0;
     ordered.forEach(([step, loss], i) => {
-      ema = ema === null ? loss : 0.9 * ema + 0.1 * loss;
-      if (i % every === 0 || i === ordered.length - 1) rows.set(step, [loss, ema, null, null]);
+      windowSum += loss - (i >= k ? (ordered[i - k] as [number, number])[1] : 0);
+      const smoothed = windowSum / Math.min(i + 1, k);
+      if (i % every === 0 || i === ordered.length - 1) rows.set(step, [loss, smoothed, null, null]);
     });
     const accuracyRows = new Map<number, (number | null)[]>();
     for (const p of epochs) {
