@@ -348,7 +348,8 @@ function handleEvent(event: Event): void {
     case "status":
       exposed.status[event.task] = { phase: event.phase, text: event.text };
       if (event.phase !== "training" || exposed.progress[event.task] === undefined) setStatus(event.task, event.text, event.phase === "failed");
-      if (event.fraction !== undefined) byId(`${prefix(event.task)}-bar`).style.width = `${(100 * event.fraction).toFixed(1)}%`;
+      // the bar shows reading, then training; evaluation's progress is in the status text only
+      if (event.fraction !== undefined && event.phase === "reading") byId(`${prefix(event.task)}-bar`).style.width = `${(100 * event.fraction).toFixed(1)}%`;
       if (event.phase === "done") byId(`${prefix(event.task)}-bar`).style.width = "100%";
       break;
     case "data":

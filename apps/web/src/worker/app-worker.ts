@@ -59,8 +59,20 @@ let engine: Promise<InitInfo> | null = null;
 /** Set by the page's `init` request when its URL has `?wasm-threads=on` (a worker's own URL has no query). */
 let wasmThreadsRequested = false;
 
+/** Starts the engine once; every request that needs it waits on the same start, at most {@link ENGINE_TIMEOUT_MS}. */
 function setUpEngine(): Promise<InitInfo> {
-  engine ??= (async () => {
+  if (engine !== null) return engine;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // a page must not wait forever on an engine that never comes up (issue #12 saw initBackend hang)
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the engine did not start within ${ENGINE_TIMEOUT_MS / 1000} s (initBackend neither resolved nor rejected)`)), ENGINE_TIMEOUT_MS);
+  });
+  engine = Promise.race([startEngine(), timeout]).finally(() => clearTimeout(timer));
+  return engine;
+}
+
+function startEngine(): Promise<InitInfo> {
+  return (async () => {
     const adjustments: string[] = [];
     // tfjs's threaded wasm binary (chosen where SharedArrayBuffer exists, i.e. in a cross-origin isolated page)
     // starts its pthread workers from `factory.toString()`, which a minified build breaks: eight "e is not
@@ -89,7 +101,6 @@ function setUpEngine(): Promise<InitInfo> {
       adjustments,
     };
   })();
-  return engine;
 }
 
 // ---------------------------------------------------------------------------------------------- state
@@ -499,15 +510,9 @@ async function exportBundle(task: Task): Promise<{ name: string; zip: Uint8Array
 
 async function handle(request: Request): Promise<unknown> {
   switch (request.type) {
-    case "init": {
+    case "init":
       wasmThreadsRequested = request.wasmThreads;
-      // a page must not wait forever on an engine that never comes up (issue #12 saw initBackend hang)
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the engine did not start within ${ENGINE_TIMEOUT_MS / 1000} s (initBackend neither resolved nor rejected)`)), ENGINE_TIMEOUT_MS);
-      });
-      return Promise.race([setUpEngine(), timeout]).finally(() => clearTimeout(timer));
-    }
+      return setUpEngine();
     case "train": {
       const config = request.config;
       const record: RunRecord = {
