@@ -148,7 +148,7 @@ async function train(flags: TrainFlags): Promise<void> {
   const metrics = {
     run: config,
     data: { source: file, characters: text.length, distinct: encoder.size, trainCharacters: trainIds.length, heldOutCharacters: heldOut.length, batchesPerEpoch },
-    engine: { engine: engine.engine, implementation: flags.implementation },
+    engine: { engine: engine.backend, implementation: flags.implementation },
     training: {
       ...result,
       seconds: (result.resumed ? (previous.training?.seconds ?? 0) : 0) + seconds,

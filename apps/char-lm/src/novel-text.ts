@@ -1,5 +1,5 @@
 import { sharedDataFile } from "app-kit";
-import { readTextFile } from "@recurrent/text-prep";
+import { readTextFile } from "@recurrent/text-prep/node";
 
 /** The chapter's slice markers. */
 export const START_MARKER = "THE MYSTERIOUS ISLAND";

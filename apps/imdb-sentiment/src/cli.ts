@@ -240,7 +240,7 @@ async function train(flags: TrainFlags): Promise<void> {
       paddingFraction: firstEpoch.paddingFraction,
       dataSeconds,
     },
-    engine: { engine: engine.engine, versions: engine.versions, implementation: flags.implementation },
+    engine: { engine: engine.backend, versions: engine.versions, implementation: flags.implementation },
     training: { ...result, seconds: totalSeconds, msPerStep: sessionSteps > 0 ? (1000 * trainSeconds) / sessionSteps : previous.training === undefined ? null : (previous.training as { msPerStep: number }).msPerStep },
     validation,
   };
@@ -290,10 +290,10 @@ async function evaluate(flags: { data?: string; cacheDir?: string; runDir: strin
   const metrics = await readJson(join(runDir, "metrics.json"));
   metrics.run ??= run;
   metrics.data ??= { source };
-  metrics.engine ??= { engine: engine.engine };
+  metrics.engine ??= { engine: engine.backend };
   metrics.test = test;
   metrics.evaluateSeconds = evaluateSeconds;
-  metrics.evaluatedWith = { engine: engine.engine, source };
+  metrics.evaluatedWith = { engine: engine.backend, source };
   await writeOutputs(runDir, metrics);
   console.log(`updated ${join(runDir, "metrics.json")} and ${join(runDir, "report.html")}`);
   bundle.model.dispose();

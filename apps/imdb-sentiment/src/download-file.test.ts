@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { readImdb } from "@recurrent/text-prep";
+import { readImdb } from "@recurrent/text-prep/node";
 import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadFile, DownloadError } from "./download-file";

@@ -3,13 +3,13 @@ import {
   buildVocabulary,
   keepLast,
   paddedBatches,
-  readImdb,
   shuffle,
   tokenize,
   TokenTextEncoder,
   type PaddedBatch,
   type PaddedBatches,
 } from "@recurrent/text-prep";
+import { readImdb } from "@recurrent/text-prep/node";
 
 /** One review with its label. */
 export interface LabeledText {

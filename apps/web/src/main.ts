@@ -72,7 +72,7 @@ client
     exposed.init = info;
     const r = info.report;
     const wasm = r.wasm === undefined ? "" : ` · SIMD ${r.wasm.simd ? "yes" : "no"} · ${r.wasm.threadsCount} thread${r.wasm.threadsCount === 1 ? "" : "s"}`;
-    byId("env-backend").textContent = `${r.engine}${wasm}`;
+    byId("env-backend").textContent = `${r.backend}${wasm}`;
     const threads = byId("env-threads");
     threads.textContent = r.recurrent === undefined ? "unavailable (per-step kernels)" : `${r.recurrent.threads} of ${info.hardwareConcurrency} cores`;
     threads.className = r.recurrent !== undefined && r.recurrent.threads > 1 ? "yes" : "no";

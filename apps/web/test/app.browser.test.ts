@@ -28,7 +28,7 @@ const novel = dataDir === null ? "" : join(dataDir, "mysterious-island.txt");
 
 /** The page's test hooks (src/main.ts `__web`), as far as the tests read them. */
 interface Web {
-  init: { report: { engine: string; wasm?: { simd: boolean; threadsCount: number }; recurrent?: { threads: number } }; crossOriginIsolated: boolean } | null;
+  init: { report: { backend: string; wasm?: { simd: boolean; threadsCount: number }; recurrent?: { threads: number } }; crossOriginIsolated: boolean } | null;
   pageCrossOriginIsolated: boolean;
   longTasks: { startTime: number; duration: number; duringTraining: boolean }[];
   longFrames: { startTime: number; duration: number; blockingDuration: number; scripts: string[] }[];
@@ -122,7 +122,7 @@ describe.skipIf(dataDir === null).each(modes)("the app, $name", (mode) => {
     const init = await until(page, (w) => w.init, 60_000, "the engine");
     expect(await web(page, (w) => w.pageCrossOriginIsolated)).toBe(mode.isolated);
     expect(init.crossOriginIsolated).toBe(mode.isolated);
-    expect(init.report.engine).toBe("wasm");
+    expect(init.report.backend).toBe("wasm");
     expect(init.report.wasm?.simd).toBe(true);
     expect(await page.textContent("#env-isolated")).toBe(mode.isolated ? "yes" : "no");
     // the whole-sequence kernels' thread count as the backend reports it (their pool is Node-only: 1 in a page)

@@ -3,7 +3,7 @@
 // 0 meaning "absent" for optional inputs. The module keeps no state and writes no static data (built with the
 // stub runtime, no assertions and an empty abort), so it never touches heap bytes other than its outputs.
 //
-// Semantics are exactly those of the JavaScript kernels in src/kernels/recurrent/*-step.ts (tf.layers gate
+// Semantics are exactly those of the JavaScript kernels in src/kernels/recurrent/step/*-step.ts (tf.layers gate
 // layouts, masking by copying the previous state, flushing |v| < 1e-30 to 0); the tests run both.
 
 import { activate, derivative, flush, ld, ldOpt, lstmCellBackward, lstmCellForward, maskedOut, st } from "./cell-math";

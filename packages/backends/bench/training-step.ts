@@ -32,7 +32,7 @@ import {
   snapshotWeights,
   sparseCrossEntropyFromLogits,
   trainStep,
-} from "../src/chapter-models";
+} from "../src/test-support/chapter-models";
 import { registerKernels, unregisterKernels } from "../src/register-kernels";
 
 const { values: args } = parseArgs({

@@ -1,8 +1,10 @@
 /** Machine-readable reason attached to every {@link BackendsError}. */
-export type BackendsErrorCode = "NO_ENGINE" | "ENGINE_FAILED" | "INVALID_ARGUMENT" | "KERNEL_INPUT";
+export type BackendsErrorCode = "NO_BACKEND" | "BACKEND_FAILED" | "INVALID_ARGUMENT" | "KERNEL_INPUT";
 
 /**
- * The one base error class of `@recurrent/backends`. Switch on `code`.
+ * The one base error class of `@recurrent/backends`. Switch on `code`: `NO_BACKEND` (no backend of `initBackend`'s
+ * order started), `BACKEND_FAILED` (the backend forced by `RECURRENT_BACKEND` cannot start), `INVALID_ARGUMENT`
+ * (a bad option), `KERNEL_INPUT` (a kernel got inputs it cannot take).
  */
 export class BackendsError extends Error {
   override readonly name = "BackendsError";

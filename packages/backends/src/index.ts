@@ -1,47 +1,45 @@
+// Setting up a backend
+export { initBackend } from "./init/init-backend";
+export type { BackendModuleSpecifier, BackendName, InitBackendOptions, WasmBinaryName } from "./init/init-backend-options";
+export { formatBackendReport } from "./init/backend-report";
+export type { BackendReport, SkippedBackend, WasmDetails } from "./init/backend-report";
+export { currentBackend } from "./backend-info";
+export type { BackendInfo } from "./backend-info";
 export { BackendsError } from "./backends-error";
 export type { BackendsErrorCode } from "./backends-error";
-export { currentEngine } from "./engine-info";
-export type { EngineInfo } from "./engine-info";
-export { formatBackendReport, initBackend } from "./init-backend";
-export type {
-  BackendReport,
-  EngineModuleSpecifier,
-  EngineName,
-  InitBackendOptions,
-  SkippedEngine,
-  WasmBinaryName,
-  WasmDetails,
-} from "./init-backend";
+
+// Registering the kernels
 export { KERNEL_GROUPS, listRegisteredKernels, registerKernels, unregisterKernels } from "./register-kernels";
 export type { KernelGroup, RegisteredKernel } from "./register-kernels";
+export { registerTransposeFreeMatMul } from "./kernels/transpose-free-mat-mul";
+export { ADAM_UPDATE } from "./kernels/adam-update";
+
+// The recurrent kernels: names, activations, settings, threads
 export {
   hasRecurrentKernels,
   RECURRENT_KERNEL_BACKENDS,
   RECURRENT_KERNEL_NAMES,
   registerRecurrentKernels,
 } from "./kernels/recurrent/register-recurrent-kernels";
-export { LSTM_STEP, LSTM_STEP_GRAD } from "./kernels/recurrent/lstm-step";
+export { LSTM_STEP, LSTM_STEP_GRAD } from "./kernels/recurrent/step/lstm-step";
+export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/step/gru-step";
+export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/step/simple-rnn-step";
+export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/step/recurrent-activation";
+export type { RecurrentActivation } from "./kernels/recurrent/step/recurrent-activation";
+export type { FusedKernelBackend } from "./kernels/recurrent/step/fused-kernel";
 export {
   BIDIRECTIONAL_LSTM_SEQUENCE,
   BIDIRECTIONAL_LSTM_SEQUENCE_GRAD,
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
   lstmSequenceAvailable,
-  setLstmSequenceKernels,
-} from "./kernels/recurrent/lstm-sequence";
-export {
-  closeSequenceEngine,
-  recurrentKernelsInfo,
-  recurrentThreadsReady,
-  setRecurrentThreads,
-  setRelaxedSimd,
-} from "./kernels/recurrent/sequence-threads";
-export type { RelaxedSimdMode } from "./kernels/recurrent/sequence-threads";
-export { GRU_GATES, GRU_GATES_GRAD, GRU_STATE, GRU_STATE_GRAD } from "./kernels/recurrent/gru-step";
-export { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./kernels/recurrent/simple-rnn-step";
-export { FLUSH_TO_ZERO_BELOW, RECURRENT_ACTIVATIONS } from "./kernels/recurrent/recurrent-activation";
-export type { RecurrentActivation } from "./kernels/recurrent/recurrent-activation";
-export type { FusedKernelBackend } from "./kernels/recurrent/fused-kernel";
-export { setRecurrentSimdKernels } from "./kernels/recurrent/recurrent-simd-module";
-export { registerTransposeFreeMatMul } from "./kernels/recurrent/transpose-free-mat-mul";
-export { ADAM_UPDATE } from "./kernels/adam-update";
+} from "./kernels/recurrent/sequence/lstm-sequence";
+export { closeRecurrentThreads, recurrentKernelsInfo, recurrentThreadsReady } from "./kernels/recurrent/sequence/sequence-runtime";
+export type { RecurrentKernelsInfo, RecurrentThreadsReadyOptions } from "./kernels/recurrent/sequence/sequence-runtime";
+export { configureRecurrentKernels, MAX_RECURRENT_THREADS, recurrentKernelSettings } from "./kernels/recurrent/recurrent-kernel-settings";
+export type {
+  RecurrentKernelOptions,
+  RecurrentKernelSettings,
+  RecurrentKernelSwitches,
+  RelaxedSimdMode,
+} from "./kernels/recurrent/recurrent-kernel-settings";

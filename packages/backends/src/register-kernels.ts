@@ -1,7 +1,7 @@
 import type { KernelConfig } from "@tensorflow/tfjs";
 import { ourKernel, registerOurKernel, restoreStockKernel, stockOf } from "./kernel-registry";
 import { RECURRENT_KERNEL_CONFIGS } from "./kernels/recurrent/recurrent-kernel-configs";
-import { transposeFreeMatMulConfig } from "./kernels/recurrent/transpose-free-mat-mul";
+import { transposeFreeMatMulConfig } from "./kernels/transpose-free-mat-mul";
 import { adamUpdateConfigs } from "./kernels/adam-update";
 import { gatherRowsConfig } from "./kernels/gather-rows";
 import { unsortedSegmentSumConfigs } from "./kernels/unsorted-segment-sum";

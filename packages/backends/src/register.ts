@@ -4,6 +4,6 @@
  * @example
  * import "@recurrent/backends/register";
  */
-import { registerKernels } from "./register-kernels";
+import { registerKernels } from "./index";
 
 registerKernels();

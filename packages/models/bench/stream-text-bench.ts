@@ -41,7 +41,7 @@ for (let code = 32; alphabet.size < 80 && code < 127; code++) alphabet.add(Strin
 const encoder = CharEncoder.fromText([...alphabet].join(""));
 const model = buildCharLanguageModel({ vocabSize: encoder.size, seed: 1 });
 console.log(
-  `backend ${report.engine} (tfjs ${tf.version.tfjs}, Node ${process.versions.node}); model Embedding ${encoder.size}×256, LSTM 512, Dense ${encoder.size}; ` +
+  `backend ${report.backend} (tfjs ${tf.version.tfjs}, Node ${process.versions.node}); model Embedding ${encoder.size}×256, LSTM 512, Dense ${encoder.size}; ` +
     `${length} characters after ${JSON.stringify(values.start)}, ${warmup} warm-up characters first`,
 );
 
@@ -82,6 +82,6 @@ console.log("|---|---|---|---|---|");
 for (const r of rows) {
   console.log(`| ${r.name} | ${r.firstMs.toFixed(1)} | ${r.medianMs.toFixed(3)} | ${r.meanMs.toFixed(3)} | ${r.totalMs.toFixed(0)} |`);
 }
-console.log(`RESULT ${JSON.stringify({ backend: report.engine, length, rows })}`);
+console.log(`RESULT ${JSON.stringify({ backend: report.backend, length, rows })}`);
 model.dispose();
 process.exit(0); // the recurrent kernels' worker threads would keep the process alive

@@ -5,8 +5,9 @@
  * install; `pnpm bench` builds it first) through its public API, the way the
  * README's Usage section does it:
  *
- *   1. read: stream the archive and decode all 49,996 reviews, handing each
- *      text to `countInBackground()` of a `TokenCounter({ keepIds: true })`,
+ *   1. read: stream the archive and decode all 49,996 reviews (`readImdb`),
+ *      handing each text to `countInBackground(counter)` (both of
+ *      `@recurrent/text-prep/node`) of a `TokenCounter({ keepIds: true })`,
  *      which tokenizes and counts in a worker thread while the archive
  *      streams, keeping each review's token ids;
  *   2. tokenize + count: `finish()`, the part of the count that reading did
@@ -19,7 +20,7 @@
  * all in one thread) is timed beside it, as are tokenization alone
  * (`tokenize` on every review) and the Python reference. After each run,
  * outside its end-to-end time, the reviews are encoded again the way that
- * tokenizes them a second time (`encodeAll`, or `encode` per review in one
+ * tokenizes them a second time (`encodeTexts`, or `encode` per review in one
  * thread): that time is printed on its own line, and its ids must equal the
  * one-pass ids exactly (the bench throws otherwise).
  * Prints a table, then one line `RESULT {json}`. Timings are wall clock on a
@@ -38,6 +39,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type * as TextPrep from "../src/index";
+import type * as TextPrepNode from "../src/node/index";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -56,11 +58,15 @@ if (!existsSync(archive)) {
 }
 
 const entry = resolve(here, "../dist/index.js");
-if (!existsSync(entry)) {
-  console.error(`bench: ${entry} is missing: build the package first (pnpm --filter @recurrent/text-prep build)`);
-  process.exit(1);
+const nodeEntry = resolve(here, "../dist/node.js");
+for (const file of [entry, nodeEntry]) {
+  if (!existsSync(file)) {
+    console.error(`bench: ${file} is missing: build the package first (pnpm --filter @recurrent/text-prep build)`);
+    process.exit(1);
+  }
 }
-const { TokenCounter, TokenTextEncoder, readImdb, tokenize } = (await import(pathToFileURL(entry).href)) as typeof TextPrep;
+const { TokenCounter, TokenTextEncoder, tokenize } = (await import(pathToFileURL(entry).href)) as typeof TextPrep;
+const { countInBackground, encodeTexts, readImdb } = (await import(pathToFileURL(nodeEntry).href)) as typeof TextPrepNode;
 
 const seconds = (from: number): number => (performance.now() - from) / 1000;
 const cpuSeconds = (from: NodeJS.CpuUsage): number => {
@@ -74,7 +80,7 @@ async function runTs(workers: 0 | undefined) {
   const c0 = process.cpuUsage();
   const texts: string[] = [];
   const counter = new TokenCounter({ keepIds: true });
-  const counting = counter.countInBackground(workers === 0 ? { workers: 0 } : {});
+  const counting = countInBackground(counter, workers === 0 ? { workers: 0 } : {});
   for await (const review of readImdb(archive)) {
     texts.push(review.text);
     counting.addText(review.text);
@@ -97,7 +103,7 @@ async function runTs(workers: 0 | undefined) {
 
   // Not part of the pipeline: encoding again by tokenizing every review, for comparison and as a check.
   const t4 = performance.now();
-  const retokenized = workers === 0 ? texts.map((text) => encoder.encode(text)) : await encoder.encodeAll(texts);
+  const retokenized = workers === 0 ? texts.map((text) => encoder.encode(text)) : await encodeTexts(encoder, texts);
   const retokenizeSeconds = seconds(t4);
   if (retokenized.length !== encoded.length) throw new Error(`encodeCounted gave ${encoded.length} reviews, re-tokenizing ${retokenized.length}`);
   for (let j = 0; j < encoded.length; j++) {
@@ -185,7 +191,7 @@ console.log(row("tokenize + count", ts.countSeconds, py?.["tokenizeCountSeconds"
 console.log(row("build encoder", ts.vocabularySeconds, py?.["vocabularySeconds"]));
 console.log(row("encode", ts.encodeSeconds, py?.["encodeSeconds"]) + "   (remap of the ids the count pass kept)");
 console.log(
-  row("encodeAll", ts.retokenizeSeconds, undefined) +
+  row("encodeTexts", ts.retokenizeSeconds, undefined) +
     "   (re-tokenizing every review, this thread + workers; not in end to end, same ids checked)",
 );
 console.log(row("end to end", ts.totalSeconds, py?.["totalSeconds"]));
@@ -217,8 +223,8 @@ const result = {
   tokenizeMBps: round(mbps(tokenizeSeconds)),
   countMBps: round(mbps(ts.countSeconds)),
   encodeMBps: round(mbps(ts.encodeSeconds)),
-  encodeAllSeconds: round(ts.retokenizeSeconds),
-  encodeAllMBps: round(mbps(ts.retokenizeSeconds)),
+  encodeTextsSeconds: round(ts.retokenizeSeconds),
+  encodeTextsMBps: round(mbps(ts.retokenizeSeconds)),
   onePass: true,
   readMBps: round(mbps(ts.readSeconds)),
   distinctTokens: ts.distinctTokens,

@@ -1,13 +1,17 @@
+/**
+ * `@recurrent/text-prep`: the browser-safe entry (no Node built-in anywhere in
+ * its import graph; checked by esbuild in src/browser-bundle.test.ts). The
+ * readers, worker-thread counting and encoding, and encoder files are in
+ * `@recurrent/text-prep/node` (src/node/).
+ */
 export { TextPrepError } from "./text-prep-error";
 export type { TextPrepErrorCode, TextPrepErrorOptions } from "./text-prep-error";
-export type { ParallelOptions } from "./parallel/run-parallel";
 export { tokenize } from "./tokens/tokenize";
 export type { TokenizeOptions } from "./tokens/tokenize";
 export { Vocabulary } from "./tokens/vocabulary";
 export type { VocabularyOptions, VocabularyOrder } from "./tokens/vocabulary";
 export { TokenCounter } from "./tokens/token-counter";
 export type { TokenCounterOptions } from "./tokens/token-counter";
-export { BackgroundCount } from "./tokens/background-count";
 export { buildVocabulary } from "./tokens/build-vocabulary";
 export { TokenTextEncoder } from "./encoders/token-text-encoder";
 export type { TokenTextEncoderJson, TokenTextEncoderOptions } from "./encoders/token-text-encoder";
@@ -25,9 +29,3 @@ export { charChunkBatches, charChunks } from "./sequences/char-chunks";
 export type { CharChunkBatchesOptions, CharChunks } from "./sequences/char-chunks";
 export { shuffle } from "./sequences/shuffle";
 export { skip, splitAt, take } from "./sequences/take";
-export { readImdb } from "./readers/read-imdb";
-export type { ImdbReview, ImdbSplit, ImdbUnlabeledReview, ReadImdbOptions } from "./readers/read-imdb";
-export { readImdbCsv } from "./readers/read-imdb-csv";
-export type { ImdbCsvRow, ReadImdbCsvOptions } from "./readers/read-imdb-csv";
-export { readTextFile } from "./readers/read-text-file";
-export type { ReadTextFileOptions } from "./readers/read-text-file";

@@ -15,8 +15,8 @@
  * - `MALFORMED_FILE`: any other structural problem (bad file name in a review folder, bad label, corrupt data, bad JSON).
  * - `UNSUPPORTED_VERSION`: a saved encoder written in a format version this release cannot read.
  * - `IO_ERROR`: the operating system refused a read or write (permissions, disk full, ...).
- * - `WORKER_FAILED`: a worker thread of a parallel method (`TokenCounter.addTexts`,
- *   `TokenTextEncoder.encodeAll`) threw, could not start or exited early; `cause` holds its error.
+ * - `WORKER_FAILED`: a worker thread of `countTexts`, `countInBackground` or `encodeTexts`
+ *   (`@recurrent/text-prep/node`) threw, could not start or exited early; `cause` holds its error.
  * - `TOKENIZER_MISMATCH`: `TokenTextEncoder.encodeCounted` given a counter whose tokenizer options
  *   differ from the encoder's (its kept token ids would not be what `encode` gives).
  */
@@ -45,11 +45,13 @@ export interface TextPrepErrorOptions {
 }
 
 /**
- * The one base error class of `@recurrent/text-prep`. Switch on `code` to
- * tell problems apart; `file` names the file the problem was found in.
+ * The one base error class of `@recurrent/text-prep`, thrown by both of its
+ * entries. Switch on `code` to tell problems apart; `file` names the file the
+ * problem was found in.
  *
  * @example
- * try { await readImdb("missing.tar.gz") } catch (e) {
+ * // readImdb is in "@recurrent/text-prep/node"
+ * try { for await (const review of readImdb("missing.tar.gz")) use(review); } catch (e) {
  *   if (e instanceof TextPrepError && e.code === "FILE_NOT_FOUND") { ... }
  * }
  */

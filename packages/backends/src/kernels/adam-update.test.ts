@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { expectClose } from "../expect-close";
+import { expectClose } from "../test-support/expect-close";
 import { registerKernels } from "../register-kernels";
-import { TEST_BACKENDS, useBackend } from "../test-backends";
+import { TEST_BACKENDS, useBackend } from "../test-support/test-backends";
 import { ADAM_UPDATE } from "./adam-update";
-import { setRecurrentSimdKernels } from "./recurrent/recurrent-simd-module";
+import { setRecurrentKernelSwitches } from "../testing";
 
 // The fused update against the stock optimizer's own arithmetic: three steps of tf.train.adam on a variable, and
 // the same three steps through the kernel from the same start (float32: 1e-6 relative differences from rounding
@@ -29,7 +29,7 @@ for (const backend of TEST_BACKENDS) {
       beforeAll(async () => {
         await useBackend(backend);
         registerKernels();
-        setRecurrentSimdKernels(simd);
+        setRecurrentKernelSwitches({ simdKernels: simd });
       });
 
       it("equals three steps of tf.train.adam (odd length: vector body and scalar tail)", () => {
@@ -45,7 +45,7 @@ for (const backend of TEST_BACKENDS) {
           variable.dispose();
         });
         expect(tf.memory().numTensors).toBe(before);
-        setRecurrentSimdKernels(true);
+        setRecurrentKernelSwitches({ simdKernels: true });
       });
 
       it("rejects mismatched shapes and missing coefficients, naming them", () => {

@@ -1,7 +1,7 @@
 import type { KernelConfig, NamedAttrMap } from "@tensorflow/tfjs";
 import { BackendsError } from "../backends-error";
-import type { FusedKernelSpec } from "./recurrent/fused-kernel";
-import { expectShape, fusedKernelConfig } from "./recurrent/fused-kernel";
+import type { FusedKernelSpec } from "./recurrent/step/fused-kernel";
+import { expectShape, fusedKernelConfig } from "./recurrent/step/fused-kernel";
 
 /** Kernel name of one fused Adam update of a variable. */
 export const ADAM_UPDATE = "FusedAdamUpdate";

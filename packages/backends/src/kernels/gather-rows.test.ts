@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerKernels, unregisterKernels } from "../register-kernels";
-import { useBackend } from "../test-backends";
+import { useBackend } from "../test-support/test-backends";
 
 // The row-copy GatherV2 on wasm against the cpu backend's stock kernel (the reference), on the shapes the
 // Embedding layer uses and on the cases it hands back to the stock wasm kernel.

@@ -1,9 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BackendsError } from "../backends-error";
-import { expectClose } from "../expect-close";
+import { expectClose } from "../test-support/expect-close";
 import { registerKernels, unregisterKernels } from "../register-kernels";
-import { TEST_BACKENDS, useBackend } from "../test-backends";
+import { TEST_BACKENDS, useBackend } from "../test-support/test-backends";
 
 /**
  * Plain reference: for every segment, scan all ids and add the matching rows (float64). A different algorithm

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
-import { setLstmSequenceKernels } from "@recurrent/backends";
+import { setRecurrentKernelSwitches } from "@recurrent/backends/testing";
 import { rnnBackward, rnnForward } from "@recurrent/rnn-cells";
 import type { ActivationName, CellKind } from "@recurrent/rnn-cells";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,10 +43,10 @@ for (const [backend, lstmPath] of [["cpu", "sequence"], ["wasm", "sequence"], ["
     let before = true;
     beforeAll(async () => {
       await tf.setBackend(backend);
-      before = setLstmSequenceKernels(lstmPath === "sequence");
+      before = setRecurrentKernelSwitches({ sequenceKernels: lstmPath === "sequence" }).sequenceKernels;
     });
     afterAll(() => {
-      setLstmSequenceKernels(before);
+      setRecurrentKernelSwitches({ sequenceKernels: before });
     });
 
     for (const c of CASES.filter((k) => lstmPath === "sequence" || k.cell === "lstm")) {

@@ -1,4 +1,4 @@
-import { badField, checkFormat, readJsonFile, writeFileAtomic } from "./json-file";
+import { badField, checkFormat } from "./json-format";
 
 const FORMAT = "@recurrent/text-prep:CharEncoder";
 const VERSION = 1;
@@ -24,11 +24,11 @@ function describeChar(ch: string): string {
  * character, as in Python).
  *
  * @example
- * const text = (await readTextFile("mysterious-island.txt"));
- * const encoder = CharEncoder.fromText(text);
- * encoder.size;                              // 80 for the chapter's slice
+ * const encoder = CharEncoder.fromText("The island and the islanders");
+ * encoder.size;                              // 12 distinct characters
  * const ids = encoder.encode("The island");  // Int32Array
  * encoder.decode(ids);                       // "The island"
+ * // In Node: readTextFile, saveEncoder and loadCharEncoder of "@recurrent/text-prep/node".
  */
 export class CharEncoder {
   /** The alphabet; `chars[id]` is the character with that id. */
@@ -145,21 +145,5 @@ export class CharEncoder {
     }
     if (new Set(chars).size !== chars.length) throw badField(file, "chars", "distinct characters", "repeated characters");
     return new CharEncoder(chars as string[]);
-  }
-
-  /**
-   * Writes {@link CharEncoder.toJSON} to `file` (via a temporary file and a rename).
-   * @throws {TextPrepError} `IO_ERROR` if the file cannot be written.
-   */
-  async save(file: string): Promise<void> {
-    await writeFileAtomic(file, `${JSON.stringify(this.toJSON())}\n`);
-  }
-
-  /**
-   * Reads an encoder written by {@link CharEncoder.save}.
-   * @throws {TextPrepError} `FILE_NOT_FOUND`, `MALFORMED_FILE`, `UNSUPPORTED_VERSION`.
-   */
-  static async load(file: string): Promise<CharEncoder> {
-    return CharEncoder.fromJSON(await readJsonFile(file), file);
   }
 }

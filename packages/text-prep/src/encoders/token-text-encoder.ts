@@ -1,20 +1,10 @@
-import { IdBuffer, TokenIndex, type PackedCounts } from "../tokens/token-index";
+import { TokenIndex } from "../tokens/token-index";
 import { compileTokenizer, describeTokenizer, sameTokenizer, type CompiledTokenizer, type TokenizeOptions } from "../tokens/tokenize";
-import { TokenCounter, counterInternals } from "../tokens/token-counter";
+import { TokenCounter, counterAccess } from "../tokens/token-counter";
 import { TextPrepError } from "../text-prep-error";
 import { describe } from "../check-args";
-import {
-  packTexts,
-  planWorkers,
-  runParallel,
-  splitSlices,
-  forEachPackedText,
-  type PackedTexts,
-  type ParallelOptions,
-  type TaskOutput,
-} from "../parallel/run-parallel";
 import { Vocabulary } from "../tokens/vocabulary";
-import { badField, checkFormat, readJsonFile, writeFileAtomic } from "./json-file";
+import { badField, checkFormat } from "./json-format";
 
 const FORMAT = "@recurrent/text-prep:TokenTextEncoder";
 const VERSION = 1;
@@ -39,6 +29,21 @@ export interface TokenTextEncoderJson {
   reservedTokens: string[];
 }
 
+/** What the worker-thread encoding of `@recurrent/text-prep/node` needs of an encoder. @internal */
+export interface EncoderAccess {
+  /** Token -> vocabulary position (id - 1). */
+  readonly index: TokenIndex;
+  readonly tokenizer: CompiledTokenizer;
+}
+
+// Set in TokenTextEncoder's static block, for encoderAccess.
+let access: (encoder: TokenTextEncoder) => EncoderAccess;
+
+/** See {@link EncoderAccess}. @internal */
+export function encoderAccess(encoder: TokenTextEncoder): EncoderAccess {
+  return access(encoder);
+}
+
 /**
  * Text to integer ids with the tfds `TokenTextEncoder` id scheme the chapter
  * uses: 0 is padding, vocabulary tokens are 1..n in vocabulary order, every
@@ -51,10 +56,14 @@ export interface TokenTextEncoderJson {
  * const encoder = new TokenTextEncoder(counter.toVocabulary());
  * encoder.encode("This movie was great");  // Int32Array [ids...]
  * encoder.decode([0, 0, 12, 7]);             // padding skipped
- * await encoder.save("encoder.json");
- * const same = await TokenTextEncoder.load("encoder.json");
+ * const same = TokenTextEncoder.fromJSON(JSON.parse(JSON.stringify(encoder)));
+ * // In Node, saveEncoder / loadTokenTextEncoder of "@recurrent/text-prep/node" write and read it as a file.
  */
 export class TokenTextEncoder {
+  static {
+    access = (encoder) => ({ index: encoder.index, tokenizer: encoder.tokenizer });
+  }
+
   /** Padding id. */
   static readonly PAD_ID = 0;
   /** The vocabulary tokens; token `vocabulary[i]` has id `i + 1`. */
@@ -118,63 +127,6 @@ export class TokenTextEncoder {
   }
 
   /**
-   * Encodes many texts, spread over worker threads: the vocabulary is sent
-   * once to each worker, each worker encodes a contiguous slice of `texts`,
-   * and its ids come back in one transferred buffer (not copied). The result
-   * is exactly `texts.map((t) => encoder.encode(t))`.
-   *
-   * Each returned `Int32Array` is a view into one buffer per slice (less
-   * memory and allocation than one buffer per text): `subarray` and reading
-   * are free; call `slice()` on one if you need it to own its buffer.
-   *
-   * Worth it for large corpora (on 2 idle cores, the 65 MB of IMDb reviews
-   * encoded in about 70 % of the one-thread time, 0.38 s against 0.51 s, the
-   * cost of shipping the texts and the vocabulary to the worker included);
-   * small inputs are encoded in this thread unless `workers` says otherwise.
-   *
-   * @param texts - The texts.
-   * @param options - `workers`: how many worker threads (see {@link ParallelOptions}).
-   * @returns Shape `[texts.length][tokens]`: the ids of each text, in the order of `texts`.
-   * @throws {TypeError} If `texts` is not an array of strings (thrown before any work starts).
-   * @throws {RangeError} If `workers` is not an integer >= 0.
-   * @throws {TextPrepError} `WORKER_FAILED` if a worker fails.
-   *
-   * @example
-   * const encoder = new TokenTextEncoder(counter.toVocabulary());
-   * const sequences = await encoder.encodeAll(texts);   // Int32Array per text
-   * const batches = bucketedBatches(sequences, { batchSize: 32 });
-   */
-  async encodeAll(texts: readonly string[], options: ParallelOptions = {}): Promise<Int32Array[]> {
-    const { workers, chars } = planWorkers(texts, options);
-    if (workers === 0) {
-      return unpackEncoded(encodeTexts(this.index, this.tokenizer, this.oovId, texts, 0, texts.length), texts.length);
-    }
-    // Slice 0 is encoded here, slices 1..workers in the workers, all at once.
-    const bounds = splitSlices(texts, workers, chars);
-    const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
-    const tokenizeOptions: TokenizeOptions = { lowercase, stripHtml, reservedTokens: [...reservedTokens] };
-    const vocabulary = this.index.pack();
-    const remote = [];
-    for (let k = 1; k <= workers; k++) {
-      remote.push(() => {
-        const { packed, transfer } = packTexts(texts, bounds[k] as number, bounds[k + 1] as number);
-        const task: EncodeTask = { kind: "encode", texts: packed, vocabulary, options: tokenizeOptions };
-        return { message: task, transfer };
-      });
-    }
-    const { local, remote: results } = await runParallel(
-      remote,
-      () => encodeTexts(this.index, this.tokenizer, this.oovId, texts, 0, bounds[1] as number),
-      (task) => encodeSlice(task as EncodeTask),
-    );
-    const out = unpackEncoded(local, (bounds[1] as number) - (bounds[0] as number));
-    (results as EncodeResult[]).forEach((result, k) => {
-      for (const ids of unpackEncoded(result, (bounds[k + 2] as number) - (bounds[k + 1] as number))) out.push(ids);
-    });
-    return out;
-  }
-
-  /**
    * Encodes every text a `TokenCounter` made with `keepIds: true` has
    * counted, in counting order, from the token ids it kept: no text is
    * tokenized again. The result is exactly what `encode` on each counted text
@@ -186,12 +138,13 @@ export class TokenTextEncoder {
    * One table maps each of the counter's distinct tokens to its id here (one
    * lookup per distinct token), then every kept id is translated through it.
    * On the 12 million tokens of IMDb that takes a few tens of milliseconds in
-   * one thread, where `encodeAll` tokenizes all 65 MB again.
+   * one thread, where encoding the texts again (`encode`, or `encodeTexts`
+   * of `@recurrent/text-prep/node`) tokenizes all 65 MB again.
    *
    * @param counter - A `TokenCounter` made with `keepIds: true` and the same
    *   tokenizer options as this encoder (`lowercase`, `stripHtml`, the set of `reservedTokens`).
    * @returns Shape `[counter.keptTextCount][tokens]`: the ids of each counted text,
-   *   views into one buffer (call `slice()` on one to own its memory), like `encodeAll`.
+   *   views into one buffer (call `slice()` on one to own its memory).
    * @throws {TypeError} If `counter` is not a `TokenCounter`.
    * @throws {TextPrepError} `INVALID_ARGUMENT` if the counter does not keep token ids
    *   or a background count of it has not finished (`finish()` or `cancel()`);
@@ -200,26 +153,30 @@ export class TokenTextEncoder {
    *
    * @example
    * const counter = new TokenCounter({ keepIds: true });
-   * const counting = counter.countInBackground();
-   * for await (const review of readImdb(path)) counting.addText(review.text);
-   * await counting.finish();
+   * for (const text of texts) counter.addText(text);
    * const encoder = new TokenTextEncoder(counter.toVocabulary({ maxSize: 20_000 }));
-   * const sequences = encoder.encodeCounted(counter); // Int32Array per review, in reading order
+   * const sequences = encoder.encodeCounted(counter); // Int32Array per text, in counting order
+   *
+   * @example
+   * // In Node, count in a worker thread while the corpus is read (see `countInBackground`
+   * // of "@recurrent/text-prep/node"), then encode from the kept ids as above.
    */
   encodeCounted(counter: TokenCounter): Int32Array[] {
     if (!(counter instanceof TokenCounter)) throw new TypeError(`expected counter to be a TokenCounter, got ${describe(counter)}`);
-    const { tokens, tokenizer, kept } = counterInternals(counter);
+    const access = counterAccess(counter);
+    const { tokenizer } = access;
+    const { tokens, kept } = access.readKept("encodeCounted");
     if (kept === null) {
       throw new TextPrepError(
         "INVALID_ARGUMENT",
-        "expected a TokenCounter made with { keepIds: true } for encodeCounted, got one that does not keep token ids (use encodeAll on the texts instead)",
+        "expected a TokenCounter made with { keepIds: true } for encodeCounted, got one that does not keep token ids (use encode on each text instead)",
       );
     }
     if (!sameTokenizer(tokenizer, this.tokenizer)) {
       throw new TextPrepError(
         "TOKENIZER_MISMATCH",
         `expected the counter's tokenizer options to equal the encoder's ${describeTokenizer(this.tokenizer)}, got ${describeTokenizer(tokenizer)}: ` +
-          "the kept token ids would not be what encode gives (use encodeAll on the texts, or count with the encoder's options)",
+          "the kept token ids would not be what encode gives (use encode on each text, or count with the encoder's options)",
       );
     }
     // Counter id -> id here.
@@ -334,105 +291,4 @@ export class TokenTextEncoder {
       reservedTokens: reservedTokens as string[],
     });
   }
-
-  /**
-   * Writes {@link TokenTextEncoder.toJSON} to `file` (via a temporary file and a rename).
-   * @throws {TextPrepError} `IO_ERROR` if the file cannot be written.
-   */
-  async save(file: string): Promise<void> {
-    await writeFileAtomic(file, `${JSON.stringify(this.toJSON())}\n`);
-  }
-
-  /**
-   * Reads an encoder written by {@link TokenTextEncoder.save}.
-   * @throws {TextPrepError} `FILE_NOT_FOUND`, `MALFORMED_FILE` (bad JSON or shape), `UNSUPPORTED_VERSION`.
-   */
-  static async load(file: string): Promise<TokenTextEncoder> {
-    return TokenTextEncoder.fromJSON(await readJsonFile(file), file);
-  }
-}
-
-/** A slice of texts to encode in a worker. @internal */
-export interface EncodeTask {
-  kind: "encode";
-  texts: PackedTexts;
-  /** The encoder's tokens in id order (`TokenIndex.pack`). */
-  vocabulary: PackedCounts;
-  options: TokenizeOptions;
-}
-
-/** What a worker returns for an {@link EncodeTask}. @internal */
-export interface EncodeResult {
-  /** Shape `[ids]`: the ids of every text, one after the other. */
-  ids: Int32Array;
-  /** Shape `[texts + 1]`: text `j` is `ids[offsets[j]..offsets[j + 1]]`. */
-  offsets: Int32Array;
-}
-
-/** Appends the ids of `source.slice(start, end)` to `out` (vocabulary position + 1, `oov` for the rest). */
-function encodeText(
-  index: TokenIndex,
-  tokenizer: CompiledTokenizer,
-  oov: number,
-  out: IdBuffer,
-  source: string,
-  start: number,
-  end: number,
-): void {
-  const prepare = tokenizer.prepare;
-  if (prepare !== null) {
-    if (!tokenizer.lowercase && !tokenizer.stripHtml) index.encodeWordsInto(source, start, end, 1, oov, out);
-    else {
-      const text = prepare(source.slice(start, end));
-      index.encodeWordsInto(text, 0, text.length, 1, oov, out);
-    }
-    return;
-  }
-  tokenizer.forEachToken(source.slice(start, end), (token) => {
-    const id = index.idOf(token);
-    out.reserve(1);
-    out.data[out.length++] = id < 0 ? oov : id + 1;
-  });
-}
-
-/** Encodes `texts[from..to)` one after the other into one buffer. */
-function encodeTexts(
-  index: TokenIndex,
-  tokenizer: CompiledTokenizer,
-  oov: number,
-  texts: readonly string[],
-  from: number,
-  to: number,
-): EncodeResult {
-  const out = new IdBuffer(1 << 16);
-  const offsets = new Int32Array(to - from + 1);
-  for (let j = from; j < to; j++) {
-    const text = texts[j] as string;
-    encodeText(index, tokenizer, oov, out, text, 0, text.length);
-    offsets[j - from + 1] = out.length;
-  }
-  return { ids: out.data.slice(0, out.length), offsets };
-}
-
-function unpackEncoded({ ids, offsets }: EncodeResult, count: number): Int32Array[] {
-  const out = new Array<Int32Array>(count);
-  for (let j = 0; j < count; j++) out[j] = ids.subarray(offsets[j], offsets[j + 1]);
-  return out;
-}
-
-/** Encodes one slice (in whatever thread runs it). @internal */
-export function encodeSlice(task: EncodeTask): TaskOutput {
-  const index = new TokenIndex(false); // ids only: no token strings needed here
-  index.merge(task.vocabulary);
-  const tokenizer = compileTokenizer(task.options);
-  const oov = index.size + 1;
-  const out = new IdBuffer(1 << 16);
-  const offsets = new Int32Array(task.texts.lengths.length + 1);
-  let j = 0;
-  forEachPackedText(task.texts, (source, start, end) => {
-    encodeText(index, tokenizer, oov, out, source, start, end);
-    offsets[++j] = out.length;
-  });
-  const result: EncodeResult = { ids: out.data.slice(0, out.length), offsets };
-  return { result, transfer: [result.ids.buffer as ArrayBuffer, result.offsets.buffer as ArrayBuffer] };
 }

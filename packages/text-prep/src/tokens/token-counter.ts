@@ -1,8 +1,6 @@
 import { TokenIndex, type PackedCounts } from "./token-index";
 import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "./tokenize";
-import { packTexts, planWorkers, runParallel, splitSlices, type ParallelOptions } from "../parallel/run-parallel";
-import { BackgroundCount } from "./background-count";
-import { countSlice, countText, type CountResult, type CountTask } from "./count-text";
+import { countText } from "./count-text";
 import { KeptIds, type KeptIdsPart } from "./kept-ids";
 import { Vocabulary, type VocabularyOptions } from "./vocabulary";
 import { TextPrepError } from "../text-prep-error";
@@ -10,27 +8,57 @@ import { TextPrepError } from "../text-prep-error";
 /** Options of {@link TokenCounter}: how it tokenizes (see `tokenize`), and whether it keeps each text's token ids. */
 export interface TokenCounterOptions extends TokenizeOptions {
   /**
-   * Also keep, for every text counted (`addText`, `addTexts`,
-   * `countInBackground`; each `addTokens` call counts as one text), the
-   * sequence of its tokens as ids into the counter's first-seen table. Then
-   * `TokenTextEncoder.encodeCounted(counter)` encodes all of them without
-   * tokenizing the texts again: count and encode in one tokenization pass.
-   * Costs 4 bytes per token (48 MB for the 12 million tokens of IMDb).
+   * Also keep, for every text counted (`addText`; in Node also `countTexts`
+   * and `countInBackground` of `@recurrent/text-prep/node`; each `addTokens`
+   * call counts as one text), the sequence of its tokens as ids into the
+   * counter's first-seen table. Then `TokenTextEncoder.encodeCounted(counter)`
+   * encodes all of them without tokenizing the texts again: count and encode
+   * in one tokenization pass. Costs 4 bytes per token (48 MB for the 12
+   * million tokens of IMDb).
    * @default false
    */
   keepIds?: boolean;
 }
 
-// Read access for `TokenTextEncoder.encodeCounted` (same package) without a public method; set below.
-let readCounter: (counter: TokenCounter) => { tokens: readonly string[]; tokenizer: CompiledTokenizer; kept: KeptIds | null };
+/**
+ * What the rest of the package needs of a counter and no user should call:
+ * `TokenTextEncoder.encodeCounted` reads the kept ids, and the worker-thread
+ * counting of `@recurrent/text-prep/node` merges counts made elsewhere.
+ * Counts are merged, never computed, here: no worker code in this class.
+ * @internal
+ */
+export interface CounterAccess {
+  /** The counter's compiled tokenizer (its options are sent to workers). */
+  readonly tokenizer: CompiledTokenizer;
+  /** Whether the counter keeps token ids (`keepIds`). */
+  readonly keepIds: boolean;
+  /**
+   * The counter's tokens in first-seen order and its kept ids (null without
+   * `keepIds`), for `method`.
+   * @throws {TextPrepError} `INVALID_ARGUMENT` while a background count of the counter runs.
+   */
+  readKept(method: string): { tokens: readonly string[]; kept: KeptIds | null };
+  /**
+   * Adds the counts of `packed` (counted elsewhere, in corpus order after
+   * what the counter holds) and, with `keepIds`, the part's kept ids,
+   * translated to the counter's ids (the part's arrays are taken over).
+   */
+  mergePacked(packed: PackedCounts, part: KeptIdsPart | null): void;
+  /** {@link CounterAccess.mergePacked} for an index counted in this thread (taken over as it is when the counter is empty). */
+  mergeIndex(index: TokenIndex, kept: KeptIds | null): void;
+  /**
+   * Marks a background count of the counter as started (its kept ids are
+   * refused until then); the returned function marks it finished or cancelled.
+   */
+  startBackground(): () => void;
+}
 
-/** What the counter holds for `TokenTextEncoder.encodeCounted`. @internal */
-export function counterInternals(counter: TokenCounter): {
-  tokens: readonly string[];
-  tokenizer: CompiledTokenizer;
-  kept: KeptIds | null;
-} {
-  return readCounter(counter);
+// Set in TokenCounter's static block: the class's private members, for counterAccess.
+let access: (counter: TokenCounter) => CounterAccess;
+
+/** See {@link CounterAccess}. @internal */
+export function counterAccess(counter: TokenCounter): CounterAccess {
+  return access(counter);
 }
 
 /**
@@ -40,8 +68,8 @@ export function counterInternals(counter: TokenCounter): {
  *
  * @example
  * const counter = new TokenCounter({ stripHtml: true });
- * for await (const review of readImdb(path)) counter.addText(review.text);
- * counter.distinctCount; // distinct tokens so far
+ * for (const text of ["Great<br />film", "great acting"]) counter.addText(text);
+ * counter.distinctCount; // 4: "Great", "film", "great", "acting"
  * const vocab = counter.toVocabulary({ minCount: 2 });
  *
  * @example
@@ -53,10 +81,22 @@ export function counterInternals(counter: TokenCounter): {
  */
 export class TokenCounter {
   static {
-    readCounter = (counter) => {
-      counter.checkNotRunning("encodeCounted");
-      return { tokens: counter.index.tokens, tokenizer: counter.tokenizer, kept: counter.kept };
-    };
+    access = (counter) => ({
+      tokenizer: counter.tokenizer,
+      keepIds: counter.kept !== null,
+      readKept: (method) => {
+        counter.checkNotRunning(method);
+        return { tokens: counter.index.tokens, kept: counter.kept };
+      },
+      mergePacked: (packed, part) => counter.mergePacked(packed, part),
+      mergeIndex: (index, kept) => counter.mergeIndex(index, kept),
+      startBackground: () => {
+        counter.running++;
+        return () => {
+          counter.running--;
+        };
+      },
+    });
   }
 
   private index = new TokenIndex();
@@ -136,79 +176,6 @@ export class TokenCounter {
     return countText(this.index, this.tokenizer, text, 0, text.length, this.kept);
   }
 
-  /**
-   * Tokenizes and counts many texts, spread over worker threads: each worker
-   * counts a contiguous slice of `texts`, and the slices' counts are merged in
-   * slice order, so counts, first-seen order and every later vocabulary are
-   * exactly what `addText` on each text in turn gives. Resolves once all are
-   * counted; the workers are terminated then (they exit a few milliseconds
-   * later and cannot keep the process alive). With `keepIds`, each worker
-   * keeps its texts' token ids too; they are translated to this counter's ids
-   * as its counts are merged.
-   *
-   * Worth it for large corpora (on 2 idle cores, the 65 MB of IMDb reviews
-   * counted in about 70 % of the one-thread time, 0.32 s against 0.46 s, the
-   * cost of shipping the texts to the worker included); small inputs are
-   * counted in this thread unless `workers` says otherwise.
-   *
-   * @param texts - The texts, in corpus order.
-   * @param options - `workers`: how many worker threads (see {@link ParallelOptions}).
-   * @returns The number of tokens counted.
-   * @throws {TypeError} If `texts` is not an array of strings (thrown before any work starts).
-   * @throws {RangeError} If `workers` is not an integer >= 0.
-   * @throws {TextPrepError} `WORKER_FAILED` if a worker fails; the counter is then left unchanged.
-   *
-   * @example
-   * const texts = [];
-   * for await (const review of readImdb(path)) texts.push(review.text);
-   * const counter = new TokenCounter();
-   * await counter.addTexts(texts);              // one worker per core
-   * await counter.addTexts(more, { workers: 0 }); // this thread only
-   */
-  async addTexts(texts: readonly string[], options: ParallelOptions = {}): Promise<number> {
-    const { workers, chars } = planWorkers(texts, options);
-    if (workers === 0) {
-      let n = 0;
-      for (const text of texts) n += countText(this.index, this.tokenizer, text, 0, text.length, this.kept);
-      return n;
-    }
-    // Slice 0 is counted here, slices 1..workers in the workers, all at once.
-    const bounds = splitSlices(texts, workers, chars);
-    const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
-    const tokenizeOptions: TokenizeOptions = { lowercase, stripHtml, reservedTokens: [...reservedTokens] };
-    const keepIds = this.kept !== null;
-    const remote = [];
-    for (let k = 1; k <= workers; k++) {
-      remote.push(() => {
-        const { packed, transfer } = packTexts(texts, bounds[k] as number, bounds[k + 1] as number);
-        const task: CountTask = { kind: "count", texts: packed, options: tokenizeOptions, keepIds };
-        return { message: task, transfer };
-      });
-    }
-    const tokenizer = this.tokenizer;
-    const { local, remote: results } = await runParallel(
-      remote,
-      () => {
-        const index = new TokenIndex();
-        const kept = keepIds ? new KeptIds() : null;
-        for (let j = 0; j < (bounds[1] as number); j++) {
-          const text = texts[j] as string;
-          countText(index, tokenizer, text, 0, text.length, kept);
-        }
-        return { index, kept };
-      },
-      (task) => countSlice(task as CountTask),
-    );
-    // Merge in slice order: the first-seen order of one pass over all texts.
-    let n = local.index.totalCount;
-    this.mergeIndex(local.index, local.kept);
-    for (const result of results as CountResult[]) {
-      this.mergePacked(result.packed, result.kept);
-      n += result.tokens;
-    }
-    return n;
-  }
-
   /** Kept ids are incomplete while a background count runs: refuse to hand them out. */
   private checkNotRunning(method: string): void {
     if (this.running > 0) {
@@ -267,57 +234,6 @@ export class TokenCounter {
       kept.endText();
     }
     return list.length;
-  }
-
-  /**
-   * Starts counting in a worker thread while this thread does something else,
-   * typically reading the corpus: hand it the texts in order with
-   * `addText`, then `await finish()`. The counts land in this counter at
-   * `finish`, exactly as if each text had gone through {@link TokenCounter.addText}
-   * in the same order; do not use the counter in between (with `keepIds`, the
-   * texts' token ids land then too). With `workers: 0`
-   * (or where worker threads are unavailable) the texts are counted in this
-   * thread as they come.
-   *
-   * Reading and counting then overlap: on the IMDb archive with 2 idle cores,
-   * reading while counting in the background, then `finish`, took about
-   * 0.65 s against 0.9 s for reading and counting in one thread.
-   *
-   * @param options - `workers`: 1 (the default) or 0; more are not used by a streamed count.
-   * @throws {RangeError} If `workers` is not 0 or 1.
-   * @throws {TextPrepError} `WORKER_FAILED` if the worker cannot be started.
-   *
-   * @example
-   * const counter = new TokenCounter();
-   * const counting = counter.countInBackground();
-   * const texts = [];
-   * for await (const review of readImdb(path)) {
-   *   texts.push(review.text);
-   *   counting.addText(review.text);
-   * }
-   * await counting.finish();
-   * const encoder = new TokenTextEncoder(counter.toVocabulary());
-   */
-  countInBackground(options: ParallelOptions = {}): BackgroundCount {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`expected options to be an object, got ${options === null ? "null" : typeof options}`);
-    }
-    const workers = options.workers ?? 1;
-    if (workers !== 0 && workers !== 1) throw new RangeError(`expected workers to be 0 or 1, got ${String(workers)}`);
-    const counting = new BackgroundCount(
-      this.tokenizer,
-      (prefix, suffix, suffixKept) => {
-        if (prefix !== null) this.mergePacked(prefix.packed, prefix.kept);
-        this.mergeIndex(suffix, suffixKept);
-      },
-      workers,
-      this.kept !== null,
-      () => {
-        this.running--;
-      },
-    );
-    this.running++;
-    return counting;
   }
 
   /** Number of distinct tokens counted. */

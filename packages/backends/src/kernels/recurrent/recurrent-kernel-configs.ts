@@ -1,16 +1,16 @@
 import type { KernelConfig } from "@tensorflow/tfjs";
-import type { FusedKernelBackend, FusedKernelSpec } from "./fused-kernel";
-import { fusedKernelConfig } from "./fused-kernel";
-import { gruGatesGradSpec, gruGatesSpec, gruStateGradSpec, gruStateSpec } from "./gru-step";
+import type { FusedKernelBackend, FusedKernelSpec } from "./step/fused-kernel";
+import { fusedKernelConfig } from "./step/fused-kernel";
+import { gruGatesGradSpec, gruGatesSpec, gruStateGradSpec, gruStateSpec } from "./step/gru-step";
 import {
   BIDIRECTIONAL_LSTM_SEQUENCE,
   BIDIRECTIONAL_LSTM_SEQUENCE_GRAD,
   LSTM_SEQUENCE,
   LSTM_SEQUENCE_GRAD,
   lstmSequenceConfigs,
-} from "./lstm-sequence";
-import { lstmStepGradSpec, lstmStepSpec } from "./lstm-step";
-import { simpleRnnStepGradSpec, simpleRnnStepSpec } from "./simple-rnn-step";
+} from "./sequence/lstm-sequence";
+import { lstmStepGradSpec, lstmStepSpec } from "./step/lstm-step";
+import { simpleRnnStepGradSpec, simpleRnnStepSpec } from "./step/simple-rnn-step";
 
 const SPECS: readonly FusedKernelSpec[] = [
   lstmStepSpec,

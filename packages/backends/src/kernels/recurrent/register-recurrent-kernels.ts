@@ -12,7 +12,7 @@ export { RECURRENT_KERNEL_BACKENDS, RECURRENT_KERNEL_NAMES } from "./recurrent-k
  * call more than once. The fast layers of `@recurrent/models` call it themselves.
  *
  * The kernels read and write the backends' memory directly (the cpu backend's typed arrays, the wasm backend's
- * heap); on wasm they run as WebAssembly SIMD (see {@link setRecurrentSimdKernels}), on cpu in JavaScript.
+ * heap); on wasm they run as WebAssembly SIMD (where it compiles), on cpu in JavaScript.
  *
  * @returns `kernel/backend` names of the kernels this call registered (empty when all were registered already).
  * @example
