@@ -87,8 +87,9 @@ export function checkOptions(options: unknown, accepted: Readonly<Record<string,
 
 /**
  * The accepted name `key` was most likely meant to be: the same but for case
- * or `_`, one a prefix of the other (`maxLength` for `maxLen`), or at most 2
- * edits away; undefined if none is that close.
+ * or `_` (`batch_size`), one a prefix of the other (`maxLength` for `maxLen`),
+ * or at most one edit per 3 characters away (`boundary` for `boundaries`);
+ * undefined if none is that close.
  */
 function nearest(key: string, names: readonly string[]): string | undefined {
   const fold = (s: string): string => s.toLowerCase().replaceAll("_", "");
@@ -98,13 +99,15 @@ function nearest(key: string, names: readonly string[]): string | undefined {
   for (const name of names) {
     const n = fold(name);
     const prefix = Math.min(k.length, n.length) >= 3 && (k.startsWith(n) || n.startsWith(k));
-    const score = k === n ? 0 : prefix ? 1 : editDistance(k, n) + 1;
-    if (score < bestScore) {
+    const distance = k === n || prefix ? 0 : editDistance(k, n);
+    const close = distance <= Math.floor(Math.max(k.length, n.length) / 3);
+    const score = k === n ? 0 : prefix ? 1 : 1 + distance;
+    if (close && score < bestScore) {
       best = name;
       bestScore = score;
     }
   }
-  return bestScore <= 3 ? best : undefined;
+  return best;
 }
 
 /** Levenshtein distance (option names are short: a plain two-row table). */
