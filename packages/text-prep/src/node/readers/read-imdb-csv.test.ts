@@ -99,6 +99,8 @@ describe("readImdbCsv", () => {
   it("MALFORMED_FILE naming the row and the line it starts on: a bad label, too few or too many fields, broken quoting, a column twice", async () => {
     const cases: [string, string][] = [
       ["review,sentiment\ngood,maybe\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "maybe" in row 1 (line 2)'],
+      ["review,sentiment\ngood,constructor\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "constructor" in row 1 (line 2)'],
+      ["review,sentiment\ngood,__proto__\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "__proto__" in row 1 (line 2)'],
       ["review,sentiment\ngood,\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "" in row 1 (line 2)'],
       ['review,sentiment\n"a\nb\nc",1\n"d",2\n', 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "2" in row 2 (line 5)'], // quoted line breaks: row 2 starts on line 5
       ['review,sentiment\r\n"a\r\nb",1\r\n\r\nx,0\r\ny,7\r\n', 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "7" in row 3 (line 6)'], // CRLF, one empty line

@@ -30,7 +30,15 @@ export interface ReadImdbCsvOptions {
   labelColumn?: string;
 }
 
-const LABELS: Record<string, 0 | 1> = { "1": 1, "0": 0, positive: 1, negative: 0, pos: 1, neg: 0 };
+// A Map, not an object literal: a label "constructor" or "__proto__" must not find Object.prototype's.
+const LABELS = new Map<string, 0 | 1>([
+  ["1", 1],
+  ["0", 0],
+  ["positive", 1],
+  ["negative", 0],
+  ["pos", 1],
+  ["neg", 0],
+]);
 const CSV_KEYS = { textColumn: true, labelColumn: true } as const satisfies OptionKeys<ReadImdbCsvOptions>;
 // Any of the three line endings, mixed as they come (as Python's csv module reads them).
 const RECORD_DELIMITERS = ["\r\n", "\n", "\r"];
@@ -210,7 +218,7 @@ export function readImdbCsv(file: string, options: ReadImdbCsvOptions = {}): Asy
           throw new TextPrepError("EMPTY_TEXT", `${file}: expected review text, got an empty review in ${where(row, line)}`, { file });
         }
         const rawLabel = (fields[labelIndex] as string).trim();
-        const label = LABELS[rawLabel.toLowerCase()];
+        const label = LABELS.get(rawLabel.toLowerCase());
         if (label === undefined) {
           throw new TextPrepError(
             "MALFORMED_FILE",
