@@ -1,3 +1,4 @@
+import { describe } from "../check-args";
 import { badField, checkFormat } from "./json-format";
 
 const FORMAT = "@recurrent/text-prep:CharEncoder";
@@ -41,10 +42,10 @@ export class CharEncoder {
    * @throws {TypeError} If an entry is not exactly one code point, or repeats.
    */
   constructor(chars: readonly string[]) {
-    if (!Array.isArray(chars)) throw new TypeError(`expected chars to be an array of characters, got ${typeof chars}`);
+    if (!Array.isArray(chars)) throw new TypeError(`expected chars to be an array of characters, got ${describe(chars)}`);
     chars.forEach((ch: unknown, id) => {
       if (typeof ch !== "string" || ch.length === 0 || [...ch].length !== 1) {
-        throw new TypeError(`expected chars[${id}] to be one character, got ${typeof ch === "string" ? JSON.stringify(ch) : typeof ch}`);
+        throw new TypeError(`expected chars[${id}] to be one character, got ${describe(ch)}`);
       }
       const cp = ch.codePointAt(0) as number;
       const previous = cp < 0x10000 ? (this.bmp[cp] as number) : (this.astral.get(cp) ?? -1);
@@ -62,7 +63,7 @@ export class CharEncoder {
    * CharEncoder.fromText("banana").chars; // ["a", "b", "n"]
    */
   static fromText(text: string): CharEncoder {
-    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${describe(text)}`);
     const seen = new Set<number>();
     for (let i = 0; i < text.length; i++) {
       const cp = text.codePointAt(i) as number;
@@ -84,7 +85,7 @@ export class CharEncoder {
    * @throws {RangeError} On a character outside the alphabet, naming it and its position.
    */
   encode(text: string): Int32Array {
-    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${describe(text)}`);
     const out = new Int32Array(text.length);
     let n = 0;
     for (let i = 0; i < text.length; i++) {

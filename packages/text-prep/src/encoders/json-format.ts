@@ -1,3 +1,4 @@
+import { describe } from "../check-args";
 import { TextPrepError } from "../text-prep-error";
 
 /** Rejects `json` unless it is an object with the expected `format` and `version`. @internal */
@@ -10,7 +11,7 @@ export function checkFormat(
   const where = file === undefined ? "" : `${file}: `;
   const options = file === undefined ? {} : { file };
   if (json === null || typeof json !== "object" || Array.isArray(json)) {
-    throw new TextPrepError("MALFORMED_FILE", `${where}expected a saved ${format} object, got ${json === null ? "null" : Array.isArray(json) ? "an array" : typeof json}`, options);
+    throw new TextPrepError("MALFORMED_FILE", `${where}expected a saved ${format} object, got ${describe(json)}`, options);
   }
   const record = json as Record<string, unknown>;
   if (record["format"] !== format) {
@@ -28,7 +29,7 @@ export function checkFormat(
 
 /** A `MALFORMED_FILE` error for a bad field of a saved object. @internal */
 export function badField(file: string | undefined, field: string, expected: string, got: unknown): TextPrepError {
-  const shown = Array.isArray(got) ? "an array" : got === null ? "null" : typeof got === "string" ? JSON.stringify(got) : typeof got;
+  const shown = describe(got);
   return new TextPrepError(
     "MALFORMED_FILE",
     `${file === undefined ? "" : `${file}: `}expected ${field} to be ${expected}, got ${shown}`,

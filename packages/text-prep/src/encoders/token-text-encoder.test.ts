@@ -57,7 +57,7 @@ describe("TokenTextEncoder", () => {
       [{ ...good, version: 2 }, "UNSUPPORTED_VERSION", "expected @recurrent/text-prep:TokenTextEncoder version 1, got 2"],
       [{ ...good, vocabulary: "a" }, "MALFORMED_FILE", 'expected vocabulary to be an array of non-empty strings, got "a"'],
       [{ ...good, vocabulary: ["a", "a"] }, "MALFORMED_FILE", "expected vocabulary to be distinct tokens"],
-      [{ ...good, lowercase: 1 }, "MALFORMED_FILE", "expected lowercase to be a boolean, got number"],
+      [{ ...good, lowercase: 1 }, "MALFORMED_FILE", "expected lowercase to be a boolean, got 1"],
     ];
     for (const [json, code, message] of cases) {
       let error: unknown;
@@ -163,8 +163,8 @@ describe("TokenTextEncoder", () => {
       );
       const other = new TokenTextEncoder(["a"], { lowercase: true, reservedTokens: ["<unk>", "<pad>"] });
       expect(codeOf(() => other.encodeCounted(lower))).toBe("TOKENIZER_MISMATCH");
-      expect(() => e.encodeCounted({} as never)).toThrow(new TypeError("expected counter to be a TokenCounter, got object"));
-      expect(() => new TokenCounter({ keepIds: "yes" as never })).toThrow(new TypeError("expected options.keepIds to be a boolean, got string"));
+      expect(() => e.encodeCounted({} as never)).toThrow(new TypeError("expected counter to be a TokenCounter, got an object"));
+      expect(() => new TokenCounter({ keepIds: "yes" as never })).toThrow(new TypeError('expected options.keepIds to be a boolean, got "yes"'));
     });
   });
 });

@@ -1,8 +1,8 @@
 import { TokenIndex } from "../tokens/token-index";
-import { compileTokenizer, describeTokenizer, sameTokenizer, type CompiledTokenizer, type TokenizeOptions } from "../tokens/tokenize";
+import { TOKENIZE_KEYS, compileTokenizer, describeTokenizer, sameTokenizer, type CompiledTokenizer, type TokenizeOptions } from "../tokens/tokenize";
 import { TokenCounter, counterAccess } from "../tokens/token-counter";
 import { TextPrepError } from "../text-prep-error";
-import { describe } from "../check-args";
+import { checkOptions, describe, type OptionKeys } from "../check-args";
 import { Vocabulary } from "../tokens/vocabulary";
 import { badField, checkFormat } from "./json-format";
 
@@ -17,6 +17,8 @@ export interface TokenTextEncoderOptions extends TokenizeOptions {
    */
   oovToken?: string;
 }
+
+const ENCODER_KEYS = { ...TOKENIZE_KEYS, oovToken: true } as const satisfies OptionKeys<TokenTextEncoderOptions>;
 
 /** What {@link TokenTextEncoder.toJSON} returns (format version 1). */
 export interface TokenTextEncoderJson {
@@ -78,13 +80,15 @@ export class TokenTextEncoder {
   /**
    * @param vocabulary - A {@link Vocabulary} or distinct non-empty tokens in id order.
    * @param options - Tokenizer options (see `tokenize`) and `oovToken`.
-   * @throws {TypeError} If the tokens are not distinct non-empty strings or an option has the wrong type.
+   * @throws {TypeError} If the tokens are not distinct non-empty strings, an option has the wrong type, or
+   *   `options` has an unknown key.
    */
   constructor(vocabulary: Vocabulary | readonly string[], options: TokenTextEncoderOptions = {}) {
+    checkOptions(options, ENCODER_KEYS, "new TokenTextEncoder");
     const tokens = vocabulary instanceof Vocabulary ? vocabulary.tokens : new Vocabulary(vocabulary).tokens;
     this.tokenizer = compileTokenizer(options);
     const oovToken = options.oovToken ?? "UNK";
-    if (typeof oovToken !== "string") throw new TypeError(`expected oovToken to be a string, got ${typeof oovToken}`);
+    if (typeof oovToken !== "string") throw new TypeError(`expected oovToken to be a string, got ${describe(oovToken)}`);
     this.oovToken = oovToken;
     this.vocabulary = tokens;
     for (const token of tokens) this.index.addNew(token); // distinct: checked by Vocabulary
@@ -114,7 +118,7 @@ export class TokenTextEncoder {
    * @throws {TypeError} If `text` is not a string.
    */
   encode(text: string): Int32Array {
-    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${describe(text)}`);
     const oov = this.oovId;
     const prepare = this.tokenizer.prepare;
     if (prepare !== null) return this.index.encodeWords(prepare(text), 1, oov);

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasSpecialFiles, makeFifo } from "../__fixtures__/special-files";
 import { CharEncoder, TextPrepError, TokenTextEncoder } from "../index";
 import { loadCharEncoder, loadTokenTextEncoder, saveEncoder } from "./index";
 
@@ -60,9 +61,17 @@ describe("saveEncoder / loadTokenTextEncoder / loadCharEncoder", () => {
     expect((error as TextPrepError).file).toBe(folder);
   });
 
+  it.runIf(hasSpecialFiles)("refuse a FIFO before reading it (INVALID_ARGUMENT), instead of waiting for a writer", async () => {
+    const fifo = join(dir, "pipe.json");
+    makeFifo(fifo);
+    for (const load of [loadTokenTextEncoder, loadCharEncoder]) {
+      await expect(load(fifo)).rejects.toMatchObject({ code: "INVALID_ARGUMENT", file: fifo, message: `${fifo}: expected a regular file, got a FIFO (named pipe)` });
+    }
+  }, 10_000);
+
   it("check their arguments", async () => {
     await expect(saveEncoder({ toJSON: () => ({}) } as never, join(dir, "x.json"))).rejects.toThrow(
-      new TypeError("expected encoder to be a TokenTextEncoder or a CharEncoder, got object"),
+      new TypeError("expected encoder to be a TokenTextEncoder or a CharEncoder, got an object"),
     );
     await expect(saveEncoder(new TokenTextEncoder(["a"]), "" as never)).rejects.toThrow(new TypeError('expected file to be a non-empty string, got ""'));
     await expect(loadCharEncoder(3 as never)).rejects.toThrow(new TypeError("expected file to be a non-empty string, got 3"));

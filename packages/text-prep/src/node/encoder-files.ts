@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { describe } from "../check-args";
 import { CharEncoder } from "../encoders/char-encoder";
 import { TokenTextEncoder } from "../encoders/token-text-encoder";
 import { TextPrepError } from "../text-prep-error";
 import { fsError } from "./readers/io-errors";
+import { readRegularFile } from "./readers/open-regular-file";
 
 /**
  * Writes an encoder's `toJSON()` (a versioned JSON object that
@@ -35,7 +36,7 @@ export async function saveEncoder(encoder: TokenTextEncoder | CharEncoder, file:
  * Reads a `TokenTextEncoder` written by {@link saveEncoder} (or any file
  * holding its `toJSON()`).
  * @throws {TypeError} If `file` is not a non-empty string.
- * @throws {TextPrepError} `FILE_NOT_FOUND`; `MALFORMED_FILE` (bad JSON, or not a saved
+ * @throws {TextPrepError} `FILE_NOT_FOUND`; `INVALID_ARGUMENT` (a folder, FIFO, socket or device); `MALFORMED_FILE` (bad JSON, or not a saved
  *   `TokenTextEncoder`); `UNSUPPORTED_VERSION` (another format version). Each names the file.
  */
 export async function loadTokenTextEncoder(file: string): Promise<TokenTextEncoder> {
@@ -46,7 +47,8 @@ export async function loadTokenTextEncoder(file: string): Promise<TokenTextEncod
 /**
  * Reads a `CharEncoder` written by {@link saveEncoder} (or any file holding its `toJSON()`).
  * @throws {TypeError} If `file` is not a non-empty string.
- * @throws {TextPrepError} `FILE_NOT_FOUND`, `MALFORMED_FILE`, `UNSUPPORTED_VERSION`, each naming the file.
+ * @throws {TextPrepError} `FILE_NOT_FOUND`, `INVALID_ARGUMENT` (a folder, FIFO, socket or device), `MALFORMED_FILE`,
+ *   `UNSUPPORTED_VERSION`, each naming the file.
  */
 export async function loadCharEncoder(file: string): Promise<CharEncoder> {
   checkFile(file);
@@ -69,11 +71,15 @@ async function writeFileAtomic(file: string, data: string): Promise<void> {
   }
 }
 
-/** Reads and parses a JSON file; bad JSON is `MALFORMED_FILE` naming the file. */
+/**
+ * Reads and parses a JSON file; bad JSON is `MALFORMED_FILE` naming the file.
+ * A FIFO, socket or device is refused (`INVALID_ARGUMENT`) before it is read.
+ */
 async function readJsonFile(file: string): Promise<unknown> {
   let text: string;
+  const bytes = await readRegularFile(file);
   try {
-    text = await readFile(file, "utf8");
+    text = bytes.toString("utf8");
   } catch (error) {
     throw fsError(file, error);
   }

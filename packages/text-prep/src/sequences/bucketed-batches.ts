@@ -1,5 +1,6 @@
-import { describe } from "../check-args";
+import { describe, type OptionKeys } from "../check-args";
 import {
+  PADDED_BATCHES_KEYS,
   PaddedBatches,
   batchStarts,
   checkBatchInputs,
@@ -28,6 +29,8 @@ export interface BucketedBatchesOptions extends PaddedBatchesOptions {
   seed?: number;
 }
 
+const BUCKETED_BATCHES_KEYS = { ...PADDED_BATCHES_KEYS, boundaries: true, seed: true } as const satisfies OptionKeys<BucketedBatchesOptions>;
+
 /**
  * Groups sequences of similar length into the same batches so that padding
  * (each batch is padded to its longest member) is cut; the result reports
@@ -39,7 +42,7 @@ export interface BucketedBatchesOptions extends PaddedBatchesOptions {
  * @returns A re-iterable {@link PaddedBatches} of `SequenceBatch`es (`inputs` of shape `[batchSize, timeSteps]`;
  *   `TrainingBatch`es with `targets` when `labels` are given).
  * @throws {RangeError} On a bad `batchSize`, boundaries that are not strictly increasing integers > 0, or a labels length mismatch.
- * @throws {TypeError} On bad sequences, labels or seed.
+ * @throws {TypeError} On bad sequences, labels or seed, or an unknown key in `options`.
  *
  * @example
  * const plain = paddedBatches(encoded, { batchSize: 32 });
@@ -52,7 +55,7 @@ export function bucketedBatches(
 ): PaddedBatches<PaddedBatch<true>>;
 export function bucketedBatches(sequences: readonly ArrayLike<number>[], options: BucketedBatchesOptions): PaddedBatches;
 export function bucketedBatches(sequences: readonly ArrayLike<number>[], options: BucketedBatchesOptions): PaddedBatches<PaddedBatch> {
-  const { batchSize, padValue, padding, dropRemainder, labels } = checkBatchInputs(sequences, options);
+  const { batchSize, padValue, padding, dropRemainder, labels } = checkBatchInputs(sequences, options, BUCKETED_BATCHES_KEYS, "bucketedBatches");
   const random = options.seed === undefined ? null : seededRandom(options.seed);
   const boundaries = options.boundaries;
   let buckets: number[][];

@@ -1,4 +1,4 @@
-import { checkObject, checkPositiveInteger, checkSequence, describe } from "../check-args";
+import { checkObject, checkOptions, checkPositiveInteger, checkSequence, describe, type OptionKeys } from "../check-args";
 import { seededRandom, shuffleInPlace } from "./seeded-random";
 import type { TrainingBatch } from "./sequence-batch";
 
@@ -65,30 +65,56 @@ export interface CharChunkBatchesOptions {
   dropRemainder?: boolean;
 }
 
+const CHAR_CHUNK_BATCHES_KEYS = { batchSize: true, seed: true, dropRemainder: true } as const satisfies OptionKeys<CharChunkBatchesOptions>;
+
 /**
- * Batches of {@link charChunks} rows, optionally shuffled with a seed.
+ * Batches of {@link charChunks} rows, optionally shuffled with a seed. The
+ * arguments are checked when it is called, before the first batch is asked for.
  *
  * @throws {RangeError} If `batchSize` is not an integer > 0.
- * @throws {TypeError} On a bad seed or `dropRemainder`.
+ * @throws {TypeError} On a bad seed or `dropRemainder`, chunks that are not {@link charChunks} output, or an
+ *   unknown key in `options`.
  * @example
  * const chunks = charChunks(encoder.encode(text), 40);
  * for (const { inputs, targets, shape } of charChunkBatches(chunks, { batchSize: 64, seed: 1 })) {
  *   // inputs and targets: Int32Array, shape [64, 40]
  * }
  */
-export function* charChunkBatches(
+export function charChunkBatches(
   chunks: CharChunks,
   options: CharChunkBatchesOptions,
 ): Generator<TrainingBatch & { targets: Int32Array; indices: Int32Array }> {
   checkObject(chunks, "chunks");
-  checkObject(options, "options");
+  checkOptions(options, CHAR_CHUNK_BATCHES_KEYS, "charChunkBatches");
   const batchSize = checkPositiveInteger(options.batchSize, "batchSize");
   const dropRemainder = options.dropRemainder ?? true;
   if (typeof dropRemainder !== "boolean") throw new TypeError(`expected dropRemainder to be a boolean, got ${describe(dropRemainder)}`);
-  const [count, seqLength] = chunks.shape;
+  const shape: unknown = chunks.shape;
+  const [count, seqLength] = Array.isArray(shape) ? (shape as unknown[]) : [];
+  if (
+    typeof count !== "number" || !Number.isInteger(count) || count < 0 ||
+    typeof seqLength !== "number" || !Number.isInteger(seqLength) || seqLength < 1 ||
+    !(chunks.inputs instanceof Int32Array) || !(chunks.targets instanceof Int32Array) ||
+    chunks.inputs.length !== count * seqLength || chunks.targets.length !== count * seqLength
+  ) {
+    throw new TypeError(
+      `expected chunks to be charChunks output (inputs and targets Int32Array of shape [count, seqLength]), got shape ${describe(shape)} with inputs ${describe(chunks.inputs)} and targets ${describe(chunks.targets)}`,
+    );
+  }
   const order = new Int32Array(count);
   for (let i = 0; i < count; i++) order[i] = i;
   if (options.seed !== undefined) shuffleInPlace(order, seededRandom(options.seed));
+  return chunkBatches(chunks, order, batchSize, seqLength, dropRemainder);
+}
+
+function* chunkBatches(
+  chunks: CharChunks,
+  order: Int32Array,
+  batchSize: number,
+  seqLength: number,
+  dropRemainder: boolean,
+): Generator<TrainingBatch & { targets: Int32Array; indices: Int32Array }> {
+  const count = order.length;
   for (let from = 0; from < count; from += batchSize) {
     const rows = Math.min(batchSize, count - from);
     if (rows < batchSize && dropRemainder) break;

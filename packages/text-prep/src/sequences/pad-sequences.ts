@@ -1,4 +1,4 @@
-import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "../check-args";
+import { checkInt32, checkOptions, checkPositiveInteger, checkSequence, checkSide, describe, type OptionKeys } from "../check-args";
 
 /** Options of {@link padSequences}. */
 export interface PadSequencesOptions {
@@ -25,6 +25,8 @@ export interface PadSequencesOptions {
   value?: number;
 }
 
+const PAD_KEYS = { maxLen: true, padding: true, truncating: true, value: true } as const satisfies OptionKeys<PadSequencesOptions>;
+
 /** A batch of integer sequences padded to one length. */
 export interface PaddedSequences {
   /** Row-major ids, shape `[batch, time]`. */
@@ -42,7 +44,8 @@ export interface PaddedSequences {
  * @param sequences - `batch` sequences of 32-bit integers (arrays or `Int32Array`s).
  * @param options - `maxLen`, `padding`, `truncating`, `value`.
  * @returns `data` with shape `[batch, maxLen]` and per-row `lengths`.
- * @throws {TypeError} If a sequence is not an array of 32-bit integers, or `padding`/`truncating` is not "pre"/"post".
+ * @throws {TypeError} If a sequence is not an array of 32-bit integers, `padding`/`truncating` is not "pre"/"post",
+ *   or `options` has a key other than `maxLen`, `padding`, `truncating`, `value` (a typo such as `maxLength`).
  * @throws {RangeError} If `maxLen` is not an integer > 0 or `value` is not a 32-bit integer.
  *
  * @example
@@ -51,7 +54,7 @@ export interface PaddedSequences {
  */
 export function padSequences(sequences: readonly ArrayLike<number>[], options: PadSequencesOptions = {}): PaddedSequences {
   if (!Array.isArray(sequences)) throw new TypeError(`expected sequences to be an array of sequences, got ${describe(sequences)}`);
-  checkObject(options, "options");
+  checkOptions(options, PAD_KEYS, "padSequences");
   const padding = checkSide(options.padding, "padding", "pre");
   const truncating = checkSide(options.truncating, "truncating", "pre");
   const value = checkInt32(options.value ?? 0, "value");

@@ -1,4 +1,4 @@
-import { checkInt32, checkObject, checkPositiveInteger, checkSequence, checkSide, describe } from "../check-args";
+import { checkInt32, checkOptions, checkPositiveInteger, checkSequence, checkSide, describe, type OptionKeys } from "../check-args";
 import type { SequenceBatch } from "./sequence-batch";
 
 /**
@@ -37,6 +37,15 @@ export interface PaddedBatchesOptions {
    */
   dropRemainder?: boolean;
 }
+
+/** The keys of {@link PaddedBatchesOptions}. @internal */
+export const PADDED_BATCHES_KEYS = {
+  batchSize: true,
+  labels: true,
+  padValue: true,
+  padding: true,
+  dropRemainder: true,
+} as const satisfies OptionKeys<PaddedBatchesOptions>;
 
 /**
  * Batches whose padding is known before they are built. Iterate it (as often
@@ -120,13 +129,18 @@ export class PaddedBatches<B extends SequenceBatch = PaddedBatch<false>> impleme
   }
 }
 
-/** Checks the options shared by the batch builders. @internal */
+/**
+ * Checks the inputs shared by the batch builders: `options` has only the keys
+ * of `accepted` (the batcher's whole option set), `owner` names it. @internal
+ */
 export function checkBatchInputs(
   sequences: readonly ArrayLike<number>[],
   options: PaddedBatchesOptions,
+  accepted: Readonly<Record<string, true>>,
+  owner: string,
 ): { batchSize: number; padValue: number; padding: "pre" | "post"; dropRemainder: boolean; labels: ArrayLike<number> | undefined } {
   if (!Array.isArray(sequences)) throw new TypeError(`expected sequences to be an array of sequences, got ${describe(sequences)}`);
-  checkObject(options, "options");
+  checkOptions(options, accepted, owner);
   const batchSize = checkPositiveInteger(options.batchSize, "batchSize");
   const padValue = checkInt32(options.padValue ?? 0, "padValue");
   const padding = checkSide(options.padding, "padding", "post");
@@ -169,7 +183,8 @@ export function batchStarts(rows: number, batchSize: number, dropRemainder: bool
  * @returns A re-iterable {@link PaddedBatches} of {@link SequenceBatch}es (`inputs` of shape `[batchSize, timeSteps]`;
  *   `TrainingBatch`es with `targets` when `labels` are given).
  * @throws {RangeError} On a bad `batchSize` or `padValue`, or a labels length mismatch.
- * @throws {TypeError} On sequences that are not 32-bit integers or labels that are not finite numbers.
+ * @throws {TypeError} On sequences that are not 32-bit integers, labels that are not finite numbers, or an
+ *   unknown key in `options`.
  *
  * @example
  * const batches = paddedBatches(encoded, { batchSize: 32, labels });
@@ -184,7 +199,7 @@ export function paddedBatches(
 ): PaddedBatches<PaddedBatch<true>>;
 export function paddedBatches(sequences: readonly ArrayLike<number>[], options: PaddedBatchesOptions): PaddedBatches;
 export function paddedBatches(sequences: readonly ArrayLike<number>[], options: PaddedBatchesOptions): PaddedBatches<PaddedBatch> {
-  const { batchSize, padValue, padding, dropRemainder, labels } = checkBatchInputs(sequences, options);
+  const { batchSize, padValue, padding, dropRemainder, labels } = checkBatchInputs(sequences, options, PADDED_BATCHES_KEYS, "paddedBatches");
   const starts = batchStarts(sequences.length, batchSize, dropRemainder);
   const rows = starts[starts.length - 1] as number;
   const order = new Int32Array(rows);

@@ -28,7 +28,7 @@ describe("TokenCounter", () => {
     const counter = new TokenCounter();
     expect(counter.addTokens(["a b", "c"])).toBe(2);
     expect(() => counter.addTokens(["d", ""])).toThrow(new TypeError('expected tokens to be non-empty strings, got ""'));
-    expect(() => counter.addText(3 as never)).toThrow(new TypeError("expected text to be a string, got number"));
+    expect(() => counter.addText(3 as never)).toThrow(new TypeError("expected text to be a string, got 3"));
     expect([...counter.entries()]).toEqual([
       ["a b", 1],
       ["c", 1],

@@ -1,5 +1,6 @@
 import { TokenIndex, type PackedCounts } from "./token-index";
-import { compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "./tokenize";
+import { checkOptions, describe, type OptionKeys } from "../check-args";
+import { TOKENIZE_KEYS, compileTokenizer, type CompiledTokenizer, type TokenizeOptions } from "./tokenize";
 import { countText } from "./count-text";
 import { KeptIds, type KeptIdsPart } from "./kept-ids";
 import { Vocabulary, type VocabularyOptions } from "./vocabulary";
@@ -52,6 +53,8 @@ export interface CounterAccess {
    */
   startBackground(): () => void;
 }
+
+const COUNTER_KEYS = { ...TOKENIZE_KEYS, keepIds: true } as const satisfies OptionKeys<TokenCounterOptions>;
 
 // Set in TokenCounter's static block: the class's private members, for counterAccess.
 let access: (counter: TokenCounter) => CounterAccess;
@@ -110,12 +113,13 @@ export class TokenCounter {
   /**
    * @param options - How {@link TokenCounter.addText} tokenizes (see `tokenize`),
    *   and `keepIds` (see {@link TokenCounterOptions}).
-   * @throws {TypeError} If an option has the wrong type.
+   * @throws {TypeError} If an option has the wrong type, or `options` has an unknown key.
    */
   constructor(options: TokenCounterOptions = {}) {
+    checkOptions(options, COUNTER_KEYS, "new TokenCounter");
     this.tokenizer = compileTokenizer(options);
     const keepIds = options.keepIds ?? false;
-    if (typeof keepIds !== "boolean") throw new TypeError(`expected options.keepIds to be a boolean, got ${typeof keepIds}`);
+    if (typeof keepIds !== "boolean") throw new TypeError(`expected options.keepIds to be a boolean, got ${describe(keepIds)}`);
     this.kept = keepIds ? new KeptIds() : null;
     const { lowercase, stripHtml, reservedTokens } = this.tokenizer;
     this.tokenizeOptions = Object.freeze({ lowercase, stripHtml, reservedTokens });
@@ -172,7 +176,7 @@ export class TokenCounter {
    * @throws {TypeError} If `text` is not a string.
    */
   addText(text: string): number {
-    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${describe(text)}`);
     return countText(this.index, this.tokenizer, text, 0, text.length, this.kept);
   }
 
@@ -222,7 +226,7 @@ export class TokenCounter {
     // Checked before any is counted: a bad token leaves the counter unchanged.
     for (const token of list) {
       if (typeof token !== "string" || token.length === 0) {
-        throw new TypeError(`expected tokens to be non-empty strings, got ${typeof token === "string" ? '""' : typeof token}`);
+        throw new TypeError(`expected tokens to be non-empty strings, got ${describe(token)}`);
       }
     }
     const kept = this.kept;
@@ -262,11 +266,12 @@ export class TokenCounter {
    * The counted tokens as a {@link Vocabulary}.
    * @param options - Order, minimum count, maximum size.
    * @throws {RangeError} On bad `minCount` / `maxSize`.
+   * @throws {TypeError} On a bad `order`, or an unknown key in `options`.
    */
   toVocabulary(options: VocabularyOptions = {}): Vocabulary {
     const n = this.index.size;
     const counts = new Array<number>(n);
     for (let id = 0; id < n; id++) counts[id] = this.index.countOf(id);
-    return Vocabulary.fromTrustedCounts(this.index.tokens.slice(), counts, options);
+    return Vocabulary.fromTrustedCounts(this.index.tokens.slice(), counts, options, "TokenCounter.toVocabulary");
   }
 }

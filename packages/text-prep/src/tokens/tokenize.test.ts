@@ -51,12 +51,12 @@ describe("tokenize", () => {
   });
 
   it("rejects a non-string with the type it got", () => {
-    expect(() => tokenize(42 as unknown as string)).toThrow("expected text to be a string, got number");
+    expect(() => tokenize(42 as unknown as string)).toThrow("expected text to be a string, got 42");
   });
 
   it("rejects bad options with what it expected and got", () => {
     expect(() => tokenize("a", { lowercase: "yes" as unknown as boolean })).toThrow(
-      "expected options.lowercase to be a boolean, got string",
+      'expected options.lowercase to be a boolean, got "yes"',
     );
     expect(() => tokenize("a", { reservedTokens: [""] })).toThrow('expected options.reservedTokens[0] to be a non-empty string, got ""');
   });

@@ -1,3 +1,5 @@
+import { checkOptions, describe, type OptionKeys } from "../check-args";
+
 /** Options of {@link tokenize} (and of every encoder that tokenizes). */
 export interface TokenizeOptions {
   /**
@@ -128,6 +130,9 @@ export function forEachWord(text: string, onToken: (token: string) => void): voi
   for (const token of tokens) onToken(token);
 }
 
+/** The keys of {@link TokenizeOptions}, for the option checks of `tokenize` and the classes that tokenize. @internal */
+export const TOKENIZE_KEYS = { lowercase: true, stripHtml: true, reservedTokens: true } as const satisfies OptionKeys<TokenizeOptions>;
+
 const HTML_TAG = /<[^>]*>/g;
 const DEFAULTS: TokenizeOptions = Object.freeze({});
 
@@ -164,18 +169,18 @@ export interface CompiledTokenizer {
 /** Checks {@link TokenizeOptions} and returns a reusable tokenizer. @internal */
 export function compileTokenizer(options: TokenizeOptions = {}, where = "options"): CompiledTokenizer {
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`expected ${where} to be an object, got ${options === null ? "null" : typeof options}`);
+    throw new TypeError(`expected ${where} to be an object, got ${describe(options)}`);
   }
   const lowercase = checkBoolean(options.lowercase, `${where}.lowercase`);
   const stripHtml = checkBoolean(options.stripHtml, `${where}.stripHtml`);
   const reserved = options.reservedTokens ?? [];
   if (!Array.isArray(reserved)) {
-    throw new TypeError(`expected ${where}.reservedTokens to be an array of strings, got ${typeof reserved}`);
+    throw new TypeError(`expected ${where}.reservedTokens to be an array of strings, got ${describe(reserved)}`);
   }
   reserved.forEach((token: unknown, i: number) => {
     if (typeof token !== "string" || token.length === 0) {
       throw new TypeError(
-        `expected ${where}.reservedTokens[${i}] to be a non-empty string, got ${typeof token === "string" ? '""' : typeof token}`,
+        `expected ${where}.reservedTokens[${i}] to be a non-empty string, got ${describe(token)}`,
       );
     }
   });
@@ -234,7 +239,7 @@ export function describeTokenizer(t: CompiledTokenizer): string {
 
 function checkBoolean(value: unknown, name: string): boolean {
   if (value === undefined) return false;
-  if (typeof value !== "boolean") throw new TypeError(`expected ${name} to be a boolean, got ${typeof value}`);
+  if (typeof value !== "boolean") throw new TypeError(`expected ${name} to be a boolean, got ${describe(value)}`);
   return value;
 }
 
@@ -249,7 +254,8 @@ function checkBoolean(value: unknown, name: string): boolean {
  * @param text - The text to split.
  * @param options - Lower-casing, HTML tag stripping, reserved tokens.
  * @returns The tokens, in order. Empty for text without word characters.
- * @throws {TypeError} If `text` is not a string or an option has the wrong type.
+ * @throws {TypeError} If `text` is not a string, an option has the wrong type, or `options` has a key
+ *   other than `lowercase`, `stripHtml`, `reservedTokens`.
  *
  * @example
  * tokenize("Don't panic: café 3.14 foo_bar <br />x")
@@ -265,8 +271,9 @@ function checkBoolean(value: unknown, name: string): boolean {
  */
 export function tokenize(text: string, options: TokenizeOptions = DEFAULTS): string[] {
   if (typeof text !== "string") {
-    throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    throw new TypeError(`expected text to be a string, got ${describe(text)}`);
   }
+  if (options !== DEFAULTS) checkOptions(options, TOKENIZE_KEYS, "tokenize");
   const tokens: string[] = [];
   if (isPlainOptions(options) && options.reservedTokens === undefined) {
     pushWords(text, tokens);

@@ -1,3 +1,5 @@
+import { checkOptions, describe, type OptionKeys } from "../check-args";
+
 /** Order of the tokens in a {@link Vocabulary}. */
 export type VocabularyOrder = "first-seen" | "frequency";
 
@@ -30,22 +32,22 @@ interface ResolvedOptions {
   maxSize: number;
 }
 
-/** Checks {@link VocabularyOptions}. @internal */
-export function resolveVocabularyOptions(options: VocabularyOptions = {}): ResolvedOptions {
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`expected options to be an object, got ${options === null ? "null" : typeof options}`);
-  }
+const VOCABULARY_KEYS = { order: true, minCount: true, maxSize: true } as const satisfies OptionKeys<VocabularyOptions>;
+
+/** Checks {@link VocabularyOptions} (`owner` takes them: named in messages). @internal */
+export function resolveVocabularyOptions(options: VocabularyOptions = {}, owner = "Vocabulary.fromCounts"): ResolvedOptions {
+  checkOptions(options, VOCABULARY_KEYS, owner);
   const order = options.order ?? "first-seen";
   if (order !== "first-seen" && order !== "frequency") {
-    throw new TypeError(`expected order to be "first-seen" or "frequency", got ${JSON.stringify(order)}`);
+    throw new TypeError(`expected order to be "first-seen" or "frequency", got ${describe(order)}`);
   }
   const minCount = options.minCount ?? 1;
   if (typeof minCount !== "number" || !Number.isInteger(minCount) || minCount < 1) {
-    throw new RangeError(`expected minCount to be an integer >= 1, got ${String(minCount)}`);
+    throw new RangeError(`expected minCount to be an integer >= 1, got ${describe(minCount)}`);
   }
   const maxSize = options.maxSize ?? Number.POSITIVE_INFINITY;
   if (typeof maxSize !== "number" || !(maxSize === Number.POSITIVE_INFINITY || Number.isInteger(maxSize)) || maxSize < 0) {
-    throw new RangeError(`expected maxSize to be an integer >= 0 or Infinity, got ${String(maxSize)}`);
+    throw new RangeError(`expected maxSize to be an integer >= 0 or Infinity, got ${describe(maxSize)}`);
   }
   return { order, minCount, maxSize };
 }
@@ -77,11 +79,11 @@ export class Vocabulary {
    * @throws {TypeError} If a token is not a non-empty string, a token repeats, or the lengths differ.
    */
   constructor(tokens: readonly string[], counts?: readonly number[]) {
-    if (!Array.isArray(tokens)) throw new TypeError(`expected tokens to be an array of strings, got ${typeof tokens}`);
+    if (!Array.isArray(tokens)) throw new TypeError(`expected tokens to be an array of strings, got ${describe(tokens)}`);
     const positions = new Map<string, number>();
     tokens.forEach((token: unknown, i) => {
       if (typeof token !== "string" || token.length === 0) {
-        throw new TypeError(`expected tokens[${i}] to be a non-empty string, got ${typeof token === "string" ? '""' : typeof token}`);
+        throw new TypeError(`expected tokens[${i}] to be a non-empty string, got ${describe(token)}`);
       }
       const previous = positions.get(token);
       if (previous !== undefined) {
@@ -95,7 +97,7 @@ export class Vocabulary {
     } else {
       if (!Array.isArray(counts) || counts.length !== tokens.length) {
         throw new TypeError(
-          `expected one count per token (${tokens.length}), got ${Array.isArray(counts) ? counts.length : typeof counts}`,
+          `expected one count per token (${tokens.length}), got ${Array.isArray(counts) ? counts.length : describe(counts)}`,
         );
       }
       counts.forEach((c: unknown, i) => {
@@ -140,6 +142,7 @@ export class Vocabulary {
    * @param options - Order, minimum count, maximum size.
    * @throws {TypeError} On repeated tokens or counts that are not integers >= 0.
    * @throws {RangeError} On bad `minCount` / `maxSize`.
+   * @throws {TypeError} On a bad `order`, or an unknown key in `options`.
    * @example
    * Vocabulary.fromCounts(new Map([["b", 1], ["a", 2]])).tokens; // ["b", "a"]
    */
@@ -159,8 +162,8 @@ export class Vocabulary {
   }
 
   /** {@link Vocabulary.fromCounts} for a `TokenCounter`'s counts (distinct tokens, integer counts): no checks. @internal */
-  static fromTrustedCounts(tokens: string[], values: number[], options: VocabularyOptions = {}): Vocabulary {
-    const resolved = resolveVocabularyOptions(options);
+  static fromTrustedCounts(tokens: string[], values: number[], options: VocabularyOptions = {}, owner?: string): Vocabulary {
+    const resolved = resolveVocabularyOptions(options, owner);
     return select(Vocabulary.trusted(tokens, values), tokens, values, resolved, true);
   }
 

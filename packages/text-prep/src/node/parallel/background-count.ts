@@ -1,12 +1,12 @@
 import type { Worker } from "node:worker_threads";
 import { TextPrepError } from "../../text-prep-error";
-import { isUnavailable, packTexts, startWorker, stopWorker, workerFailure, type ParallelOptions } from "./run-parallel";
+import { PARALLEL_KEYS, isUnavailable, packTexts, startWorker, stopWorker, workerFailure, type ParallelOptions } from "./run-parallel";
 import { countText } from "../../tokens/count-text";
 import { TokenCounter, counterAccess } from "../../tokens/token-counter";
 import { TokenIndex } from "../../tokens/token-index";
 import { KeptIds } from "../../tokens/kept-ids";
 import type { CompiledTokenizer, TokenizeOptions } from "../../tokens/tokenize";
-import { describe } from "../../check-args";
+import { checkOptions, describe } from "../../check-args";
 import { checkInstance } from "../check-instance";
 import type { CountResult, StreamCountMessage } from "./count-task";
 
@@ -32,7 +32,7 @@ const MAX_IN_FLIGHT = 2;
  *
  * @param counter - The `TokenCounter` (of `@recurrent/text-prep`) to count into.
  * @param options - `workers`: 1 (the default) or 0; more are not used by a streamed count.
- * @throws {TypeError} If `counter` is not a `TokenCounter` or `options` not an object.
+ * @throws {TypeError} If `counter` is not a `TokenCounter`, or `options` is not an object or has a key other than `workers`.
  * @throws {RangeError} If `workers` is not 0 or 1.
  * @throws {TextPrepError} `WORKER_FAILED` if the worker cannot be started.
  *
@@ -48,7 +48,7 @@ const MAX_IN_FLIGHT = 2;
  */
 export function countInBackground(counter: TokenCounter, options: ParallelOptions = {}): BackgroundCount {
   checkInstance(counter, TokenCounter, "TokenCounter", "counter");
-  if (options === null || typeof options !== "object") throw new TypeError(`expected options to be an object, got ${describe(options)}`);
+  checkOptions(options, PARALLEL_KEYS, "countInBackground");
   const workers = options.workers ?? 1;
   if (workers !== 0 && workers !== 1) throw new RangeError(`expected workers to be 0 or 1, got ${describe(workers)}`);
   const access = counterAccess(counter);
@@ -161,7 +161,7 @@ export class BackgroundCount {
    *   `INVALID_ARGUMENT` after `finish` or `cancel`.
    */
   addText(text: string): void {
-    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${typeof text}`);
+    if (typeof text !== "string") throw new TypeError(`expected text to be a string, got ${describe(text)}`);
     if (this.failure !== null) throw this.failure;
     if (this.state !== "open") throw new TextPrepError("INVALID_ARGUMENT", "expected addText before finish() or cancel(), got it after");
     if (this.worker === null) {

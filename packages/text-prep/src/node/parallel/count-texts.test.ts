@@ -63,7 +63,7 @@ describe("countTexts", () => {
     const counter = new TokenCounter();
     await expect(countTexts(counter, ["a", null as never])).rejects.toThrow(new TypeError("expected texts[1] to be a string, got null"));
     await expect(countTexts(counter, ["a"], { workers: -2 })).rejects.toThrow(RangeError);
-    await expect(countTexts({} as never, ["a"])).rejects.toThrow(new TypeError("expected counter to be a TokenCounter, got object"));
+    await expect(countTexts({} as never, ["a"])).rejects.toThrow(new TypeError("expected counter to be a TokenCounter, got an object"));
     expect(counter.distinctCount).toBe(0);
   });
 });
@@ -174,10 +174,10 @@ describe("countInBackground", () => {
     const counter = new TokenCounter({ keepIds: true });
     expect(() => countInBackground(counter, { workers: 2 })).toThrow(new RangeError("expected workers to be 0 or 1, got 2"));
     expect(() => countInBackground(null as never)).toThrow(new TypeError("expected counter to be a TokenCounter, got null"));
-    expect(() => countInBackground(counter, "fast" as never)).toThrow(new TypeError('expected options to be an object, got "fast"'));
+    expect(() => countInBackground(counter, "fast" as never)).toThrow(new TypeError('expected the options of countInBackground to be an object, got "fast"'));
     // A refused start does not leave the counter marked as being counted.
     expect(counter.keptTokenIds()).toEqual([]);
     const counting = countInBackground(counter, { workers: 0 });
-    expect(() => counting.addText(5 as never)).toThrow(new TypeError("expected text to be a string, got number"));
+    expect(() => counting.addText(5 as never)).toThrow(new TypeError("expected text to be a string, got 5"));
   });
 });

@@ -30,7 +30,7 @@ import { packTexts, planWorkers, runParallel, splitSlices, type ParallelOptions 
  * @param options - `workers`: how many worker threads (see {@link ParallelOptions}).
  * @returns The number of tokens counted.
  * @throws {TypeError} If `counter` is not a `TokenCounter` or `texts` is not an array of
- *   strings (thrown before any work starts).
+ *   strings, or `options` has a key other than `workers` (thrown before any work starts).
  * @throws {RangeError} If `workers` is not an integer >= 0.
  * @throws {TextPrepError} `WORKER_FAILED` if a worker fails; the counter is then left unchanged.
  *
@@ -43,7 +43,7 @@ import { packTexts, planWorkers, runParallel, splitSlices, type ParallelOptions 
  */
 export async function countTexts(counter: TokenCounter, texts: readonly string[], options: ParallelOptions = {}): Promise<number> {
   checkInstance(counter, TokenCounter, "TokenCounter", "counter");
-  const { workers, chars } = planWorkers(texts, options);
+  const { workers, chars } = planWorkers(texts, options, "countTexts");
   if (workers === 0) {
     let n = 0;
     for (const text of texts) n += counter.addText(text);

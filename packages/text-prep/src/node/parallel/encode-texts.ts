@@ -27,7 +27,7 @@ import { packTexts, planWorkers, runParallel, splitSlices, type ParallelOptions 
  * @param options - `workers`: how many worker threads (see {@link ParallelOptions}).
  * @returns Shape `[texts.length][tokens]`: the ids of each text, in the order of `texts`.
  * @throws {TypeError} If `encoder` is not a `TokenTextEncoder` or `texts` is not an array
- *   of strings (thrown before any work starts).
+ *   of strings, or `options` has a key other than `workers` (thrown before any work starts).
  * @throws {RangeError} If `workers` is not an integer >= 0.
  * @throws {TextPrepError} `WORKER_FAILED` if a worker fails.
  *
@@ -40,7 +40,7 @@ import { packTexts, planWorkers, runParallel, splitSlices, type ParallelOptions 
  */
 export async function encodeTexts(encoder: TokenTextEncoder, texts: readonly string[], options: ParallelOptions = {}): Promise<Int32Array[]> {
   checkInstance(encoder, TokenTextEncoder, "TokenTextEncoder", "encoder");
-  const { workers, chars } = planWorkers(texts, options);
+  const { workers, chars } = planWorkers(texts, options, "encodeTexts");
   const { index, tokenizer } = encoderAccess(encoder);
   const oov = encoder.oovId;
   if (workers === 0) return unpackEncoded(encodeRange(index, tokenizer, oov, texts, 0, texts.length), texts.length);

@@ -37,16 +37,16 @@ describe("splitSlices", () => {
 
 describe("planWorkers", () => {
   it("checks the texts and the workers option", () => {
-    expect(() => planWorkers("abc" as never, {})).toThrow("expected texts to be an array of strings, got \"abc\"");
-    expect(() => planWorkers(["a", 3 as never], {})).toThrow(new TypeError("expected texts[1] to be a string, got 3"));
-    expect(() => planWorkers(["a"], { workers: -1 })).toThrow(new RangeError("expected workers to be an integer >= 0, got -1"));
-    expect(() => planWorkers(["a"], { workers: 1.5 })).toThrow("expected workers to be an integer >= 0, got 1.5");
+    expect(() => planWorkers("abc" as never, {}, "countTexts")).toThrow("expected texts to be an array of strings, got \"abc\"");
+    expect(() => planWorkers(["a", 3 as never], {}, "countTexts")).toThrow(new TypeError("expected texts[1] to be a string, got 3"));
+    expect(() => planWorkers(["a"], { workers: -1 }, "countTexts")).toThrow(new RangeError("expected workers to be an integer >= 0, got -1"));
+    expect(() => planWorkers(["a"], { workers: 1.5 }, "countTexts")).toThrow("expected workers to be an integer >= 0, got 1.5");
   });
 
   it("works in the calling thread for small inputs, and never starts more workers than texts after the first", () => {
-    expect(planWorkers(["a", "b"], {}).workers).toBe(0);
-    expect(planWorkers(["a", "b"], { workers: 4 }).workers).toBe(1);
-    expect(planWorkers(["a", "b", "c"], { workers: 2 })).toEqual({ workers: 2, chars: 3 });
+    expect(planWorkers(["a", "b"], {}, "countTexts").workers).toBe(0);
+    expect(planWorkers(["a", "b"], { workers: 4 }, "countTexts").workers).toBe(1);
+    expect(planWorkers(["a", "b", "c"], { workers: 2 }, "countTexts")).toEqual({ workers: 2, chars: 3 });
   });
 });
 

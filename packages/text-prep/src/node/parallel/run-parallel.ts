@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { describe } from "../../check-args";
+import { checkOptions, describe, type OptionKeys } from "../../check-args";
 import { TextPrepError } from "../../text-prep-error";
 
 /** Options of `countTexts`, `encodeTexts` and `countInBackground`, which spread their work over worker threads. */
@@ -19,19 +19,20 @@ export interface ParallelOptions {
   workers?: number;
 }
 
+/** The keys of {@link ParallelOptions}. @internal */
+export const PARALLEL_KEYS = { workers: true } as const satisfies OptionKeys<ParallelOptions>;
+
 /** Below this many UTF-16 code units in all, `workers` defaults to 0. */
 const SMALL_INPUT = 1 << 20;
 const MAX_DEFAULT_WORKERS = 7;
 
 /**
- * Checks `texts` (every item a string) and `options.workers`, and returns how
- * many workers to use. @internal
+ * Checks `texts` (every item a string) and `options` (of `owner`), and returns
+ * how many workers to use. @internal
  */
-export function planWorkers(texts: readonly string[], options: ParallelOptions): { workers: number; chars: number } {
+export function planWorkers(texts: readonly string[], options: ParallelOptions, owner: string): { workers: number; chars: number } {
   if (!Array.isArray(texts)) throw new TypeError(`expected texts to be an array of strings, got ${describe(texts)}`);
-  if (options === null || typeof options !== "object") {
-    throw new TypeError(`expected options to be an object, got ${describe(options)}`);
-  }
+  checkOptions(options, PARALLEL_KEYS, owner);
   let chars = 0;
   for (let i = 0; i < texts.length; i++) {
     const text: unknown = texts[i];

@@ -1,10 +1,9 @@
-import { open } from "node:fs/promises";
-import { createReadStream } from "node:fs";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { extract as createExtract, type Headers } from "tar-stream";
-import { fsError } from "./io-errors";
+import { MAX_TEXT_BYTES, fsError } from "./io-errors";
+import { formatBytes, openRegularFile } from "./open-regular-file";
 import { TextPrepError } from "../../text-prep-error";
 
 /** One regular-file entry of a tar archive, read fully into memory. @internal */
@@ -58,29 +57,29 @@ function isGzipName(file: string): boolean {
 /**
  * Streams the regular files of a tar or tar.gz archive without extracting
  * anything to disk. Gzip is detected from the magic bytes. Every problem
- * (not gzip, not tar, truncated, corrupt, unsafe path) is raised as a
- * {@link TextPrepError} naming the file; nothing is skipped silently except
- * directory entries.
+ * (not a regular file, not gzip, not tar, truncated, corrupt, unsafe path, an
+ * entry too large to decode) is raised as a {@link TextPrepError} naming the
+ * file; nothing is skipped silently except directory entries and the entries
+ * `keep` turns down (read past without being held in memory).
+ *
+ * @param keep - Which regular-file entries to yield (by path); default all.
  * @internal
  */
-export async function* readArchiveEntries(file: string): AsyncGenerator<ArchiveEntry> {
+export async function* readArchiveEntries(file: string, keep?: (name: string) => boolean): AsyncGenerator<ArchiveEntry> {
+  // A FIFO, socket or device is refused here, before a byte is read.
+  const { handle } = await openRegularFile(file);
   let magic: Buffer;
   try {
-    const handle = await open(file, "r");
-    try {
-      const stat = await handle.stat();
-      if (stat.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-      magic = Buffer.alloc(2);
-      const { bytesRead } = await handle.read(magic, 0, 2, 0);
-      magic = magic.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
+    magic = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(magic, 0, 2, 0);
+    magic = magic.subarray(0, bytesRead);
   } catch (error) {
+    await handle.close();
     throw fsError(file, error);
   }
   const gzipped = magic.length === 2 && magic[0] === 0x1f && magic[1] === 0x8b;
   if (!gzipped && isGzipName(file)) {
+    await handle.close();
     throw new TextPrepError(
       "NOT_GZIP",
       `${file}: expected gzip data (magic bytes 1f 8b), got ${magic.length === 0 ? "an empty file" : magic.toString("hex").replace(/(..)(..)/, "$1 $2")}`,
@@ -88,7 +87,8 @@ export async function* readArchiveEntries(file: string): AsyncGenerator<ArchiveE
     );
   }
 
-  const source = createReadStream(file, { highWaterMark: 1 << 20 });
+  // The same descriptor: what was checked is what is read. Closed by the stream.
+  const source = handle.createReadStream({ start: 0, highWaterMark: 1 << 20 });
   const tail = new TailKeeper();
   const extract = createExtract();
   const stages = gzipped ? [source, createGunzip({ chunkSize: 1 << 18 }), tail, extract] : [source, tail, extract];
@@ -170,22 +170,36 @@ export async function* readArchiveEntries(file: string): AsyncGenerator<ArchiveE
       fail(error as TextPrepError);
       return;
     }
+    if (type !== "file" && type !== "contiguous-file" && type !== "directory") {
+      fail(
+        new TextPrepError(
+          "MALFORMED_FILE",
+          `${file}: archive entry "${name}" is a ${type ?? "unknown"} entry, expected regular files and folders only`,
+          { file },
+        ),
+      );
+      return;
+    }
+    const kept = type !== "directory" && (keep === undefined || keep(name));
+    const size = header.size ?? 0;
+    if (kept && size > MAX_TEXT_BYTES) {
+      // Known from the header: refused before the bytes are held in memory (a gzip bomb would not fit).
+      fail(
+        new TextPrepError(
+          "FILE_TOO_LARGE",
+          `${file}: archive entry "${name}" is ${formatBytes(size)}, expected at most ${formatBytes(MAX_TEXT_BYTES)} (more UTF-8 cannot fit in one JavaScript string)`,
+          { file },
+        ),
+      );
+      return;
+    }
     const chunks: Buffer[] = [];
-    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    if (kept) stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    else stream.resume();
     stream.on("end", () => {
       lastName = name;
-      if (type === "directory") {
+      if (!kept) {
         next();
-        return;
-      }
-      if (type !== "file" && type !== "contiguous-file") {
-        fail(
-          new TextPrepError(
-            "MALFORMED_FILE",
-            `${file}: archive entry "${name}" is a ${type ?? "unknown"} entry, expected regular files and folders only`,
-            { file },
-          ),
-        );
         return;
       }
       queue.push({ name, data: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks) });

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasSpecialFiles, makeFifo } from "../../__fixtures__/special-files";
 import { TextPrepError } from "../../index";
 import { readImdbCsv, type ImdbCsvRow } from "../index";
 
@@ -34,9 +35,9 @@ describe("readImdbCsv", () => {
     const file = join(dir, "movie_data.csv");
     await writeFile(file, '\ufeffreview,sentiment\n"Great, really great.<br />Yes",1\n"He said ""no""\nthen left",0\nplain,1\n');
     expect(await collect(file)).toEqual([
-      { text: "Great, really great.<br />Yes", label: 1, row: 1 },
-      { text: 'He said "no"\nthen left', label: 0, row: 2 },
-      { text: "plain", label: 1, row: 3 },
+      { text: "Great, really great.<br />Yes", label: 1, row: 1, line: 2 },
+      { text: 'He said "no"\nthen left', label: 0, row: 2, line: 3 },
+      { text: "plain", label: 1, row: 3, line: 5 },
     ]);
   });
 
@@ -95,20 +96,78 @@ describe("readImdbCsv", () => {
     expect(e.message).toContain("row 2");
   });
 
-  it("MALFORMED_FILE for a bad label, a short record or broken quoting", async () => {
+  it("MALFORMED_FILE naming the row and the line it starts on: a bad label, too few or too many fields, broken quoting, a column twice", async () => {
     const cases: [string, string][] = [
-      ["review,sentiment\ngood,maybe\n", 'got "maybe" in row 1'],
-      ["review,sentiment\ngood\n", "expected valid CSV"],
-      ['review,sentiment\n"unterminated,1\n', "expected valid CSV"],
+      ["review,sentiment\ngood,maybe\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "maybe" in row 1 (line 2)'],
+      ["review,sentiment\ngood,constructor\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "constructor" in row 1 (line 2)'],
+      ["review,sentiment\ngood,__proto__\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "__proto__" in row 1 (line 2)'],
+      ["review,sentiment\ngood,\n", 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "" in row 1 (line 2)'],
+      ['review,sentiment\n"a\nb\nc",1\n"d",2\n', 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "2" in row 2 (line 5)'], // quoted line breaks: row 2 starts on line 5
+      ['review,sentiment\r\n"a\r\nb",1\r\n\r\nx,0\r\ny,7\r\n', 'expected "sentiment" to be 1/0, positive/negative or pos/neg, got "7" in row 3 (line 6)'], // CRLF, one empty line
+      ["review,sentiment\ngood,1\nbad\n", "expected 2 fields in every row, as in the header, got 1 in row 2 (line 3)"],
+      ["review,sentiment\ngood,1\n\nbad,0,extra\n", "expected 2 fields in every row, as in the header, got 3 in row 2 (line 4)"],
+      ["review,sentiment\nx,1\n   \ny,0\n", "expected 2 fields in every row, as in the header, got 1 in row 2 (line 3)"], // a line of spaces is not an empty line
+      ['review,sentiment\nx,1\n"unterminated,1\n', "expected a closing quote for the quoted field of row 2 (line 3), got the end of the file"],
+      ['review,sentiment\ngood "film",1\n', "expected valid CSV, got Invalid Opening Quote: a quote is found on field 0, value is \"good \" in row 1 (line 2)"],
+      ["review,review,sentiment\na,b,1\n", 'expected the column "review" once in the header, got it 2 times in ["review","review","sentiment"]'],
     ];
     for (const [content, message] of cases) {
       const file = join(dir, "bad.csv");
       await writeFile(file, content);
       const e = await failure(file);
       expect(e.code).toBe("MALFORMED_FILE");
-      expect(e.message).toContain(message);
+      expect(e.file).toBe(file);
+      expect(e.message).toBe(`${file}: ${message}`);
     }
   });
+
+  it("EMPTY_DATASET for a header and no rows (BOM, CRLF, no final newline or empty lines after it), MISSING_COLUMNS for no header", async () => {
+    for (const content of ["review,sentiment\n", "review,sentiment", "\ufeffreview,sentiment\r\n", "review,sentiment\n\n\r\n"]) {
+      const file = join(dir, "header-only.csv");
+      await writeFile(file, content);
+      const e = await failure(file);
+      expect(e.code).toBe("EMPTY_DATASET");
+      expect(e.message).toBe(`${file}: expected rows of reviews after the header ["review","sentiment"], got none (the file has a header only)`);
+    }
+    for (const content of ["", "\ufeff", "\n\n\r\n"]) {
+      const file = join(dir, "no-header.csv");
+      await writeFile(file, content);
+      const e = await failure(file);
+      expect(e.code).toBe("MISSING_COLUMNS");
+      expect(e.message).toBe(`${file}: expected a header with columns "review" and "sentiment", got an empty file`);
+    }
+  });
+
+  it("reads LF, CRLF, CR and mixed line endings alike, keeps quoted line breaks as they are, and NUL characters", async () => {
+    const cases: [string, [string, number, number][]][] = [
+      ["review,sentiment\nx,1\ny,0\n", [["x", 1, 2], ["y", 0, 3]]],
+      ['review,sentiment\r\n"a\r\nb",1\r\nx,0\r\n', [["a\r\nb", 1, 2], ["x", 0, 4]]],
+      ['review,sentiment\r"a\rb",1\rx,0', [["a\rb", 1, 2], ["x", 0, 4]]],
+      ["review,sentiment\nx,1\r\ny,0\rz,1\n", [["x", 1, 2], ["y", 0, 3], ["z", 1, 4]]],
+      ["review,sentiment\nx\u0000y, 1 \n", [["x\u0000y", 1, 2]]],
+    ];
+    for (const [content, rows] of cases) {
+      const file = join(dir, "endings.csv");
+      await writeFile(file, content);
+      expect((await collect(file)).map((r) => [r.text, r.label, r.line])).toEqual(rows);
+    }
+  });
+
+  it("rejects bad options at once: the same column twice, a non-string", () => {
+    expect(() => readImdbCsv("x.csv", { textColumn: "sentiment" })).toThrow(
+      new TypeError('expected textColumn and labelColumn to be two different columns, got "sentiment" for both'),
+    );
+    expect(() => readImdbCsv("x.csv", { labelColumn: 3 as never })).toThrow(new TypeError("expected labelColumn to be a non-empty string, got 3"));
+  });
+
+  it.runIf(hasSpecialFiles)("INVALID_ARGUMENT for a FIFO or a device, without blocking on it", async () => {
+    const fifo = join(dir, "pipe.csv");
+    makeFifo(fifo);
+    const e = await failure(fifo);
+    expect(e.code).toBe("INVALID_ARGUMENT");
+    expect(e.message).toBe(`${fifo}: expected a regular file, got a FIFO (named pipe)`);
+    expect((await failure("/dev/zero")).message).toBe("/dev/zero: expected a regular file, got a character device");
+  }, 10_000);
 
   it("FILE_NOT_FOUND for a missing file", async () => {
     expect((await failure(join(dir, "missing.csv"))).code).toBe("FILE_NOT_FOUND");
