@@ -30,9 +30,11 @@ export { sampleFromLogits } from "./generation/sample-from-logits";
 export type { SamplingOptions } from "./generation/sample-from-logits";
 export { generateText } from "./generation/generate-text";
 export type { GenerateTextOptions, TextCodec } from "./generation/generate-text";
-export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
+export { BUNDLE_FILES, BUNDLE_FORMAT_VERSION, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
 export type {
   BundleEncoder,
+  BundleFileChecksum,
+  BundlePartName,
   BundleFileReader,
   BundleManifest,
   DecodeBundleOptions,

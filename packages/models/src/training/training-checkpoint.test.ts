@@ -1,9 +1,5 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decodeCheckpoint, encodeCheckpoint, type TrainingCheckpoint } from "../index";
-import { FileCheckpointStore } from "../node/index";
 
 const checkpoint: TrainingCheckpoint = {
   epoch: 2,
@@ -43,23 +39,6 @@ describe("checkpoint encoding", () => {
       decodeCheckpoint(new Uint8Array(3));
     } catch (error) {
       expect((error as { code: string }).code).toBe("CHECKPOINT_MALFORMED");
-    }
-  });
-});
-
-describe("FileCheckpointStore", () => {
-  it("returns null before the first save, then the last saved bytes, leaving no temporary file", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "models-ckpt-"));
-    try {
-      const store = new FileCheckpointStore(join(dir, "run", "checkpoint.bin"));
-      expect(await store.load()).toBeNull();
-      await store.save(Uint8Array.from([1, 2, 3]));
-      await store.save(Uint8Array.from([4, 5]));
-      expect(Array.from((await store.load())!)).toStrictEqual([4, 5]);
-      expect(await readdir(join(dir, "run"))).toStrictEqual(["checkpoint.bin"]);
-      expect(Array.from(await readFile(join(dir, "run", "checkpoint.bin")))).toStrictEqual([4, 5]);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
     }
   });
 });
