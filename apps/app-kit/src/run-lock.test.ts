@@ -104,5 +104,4 @@ describe("RunLock", () => {
     lock.releaseSync();
     await expect(readFile(join(dir, LOCK_FILE))).rejects.toMatchObject({ code: "ENOENT" });
   });
-  });
 });

@@ -133,13 +133,18 @@ export async function trainInRunFolder<C extends { epochs: number }>(
   let step = fromStep;
   let saves = 0;
   let savedStep: number | null = plan.checkpoint?.step ?? null;
+  let savedSeconds = 0;
   let savedAfterInterrupt = false;
-  const session = (): SessionRecord => ({ startedAt, pid: process.pid, fromStep, toStep: savedStep ?? fromStep, seconds: (performance.now() - start) / 1000 });
+  const session = (): SessionRecord => ({ startedAt, pid: process.pid, fromStep, toStep: savedStep ?? fromStep, seconds: savedSeconds });
   const sessions = () => (savedStep !== null && savedStep > fromStep ? [...previous, session()] : previous);
 
   const checkpoint: CheckpointStore = {
     load: () => (options.restart ? Promise.resolve(null) : inner.load()),
     save: async (bytes) => {
+      // test hook (the reliability tests): make the checkpoint written after a signal take this long, so that
+      // further signals deterministically arrive while it is being saved
+      const delay = interrupts.interrupted ? Number(process.env.APP_KIT_TEST_INTERRUPT_SAVE_DELAY_MS ?? 0) : 0;
+      if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       await folder.lock.verify();
       if (saves === 0) {
         if (options.restart) await folder.discard(RUN_STATE_FILES);
@@ -148,6 +153,7 @@ export async function trainInRunFolder<C extends { epochs: number }>(
       await inner.save(bytes);
       saves++;
       savedStep = step;
+      savedSeconds = (performance.now() - start) / 1000;
       if (interrupts.interrupted) savedAfterInterrupt = true;
       await folder.writeRun({ formatVersion: 1, config, sessions: sessions() });
     },
