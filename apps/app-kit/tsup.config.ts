@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  // "testing": helpers for the apps' CLI tests (start a CLI, wait, snapshot a folder)
+  entry: ["src/index.ts", "src/testing.ts"],
   format: ["esm"],
   dts: true,
   sourcemap: true,

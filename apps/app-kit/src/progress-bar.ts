@@ -1,7 +1,42 @@
 import cliProgress from "cli-progress";
 import type { TrainingProgress } from "@recurrent/models";
+import { cliSession } from "./cli-session";
 
-/** A terminal progress bar for training (cli-progress), one bar per epoch. */
+/** A started progress bar; `stop()` is idempotent. */
+export interface ProgressBar {
+  update(value: number): void;
+  increment(): void;
+  stop(): void;
+}
+
+/**
+ * A cli-progress bar that is stopped whatever happens: it registers with the {@link cliSession}, whose end (normal,
+ * error, or forced exit on a signal) stops it, so its timer never keeps a failed command alive.
+ *
+ * @param format cli-progress format, e.g. `"evaluate |{bar}| {value}/{total} batches | ETA {eta_formatted}"`.
+ * @example
+ * const bar = progressBar("evaluate |{bar}| {value}/{total} batches", batches.length);
+ * try { for (const b of batches) { ...; bar.increment(); } } finally { bar.stop(); }
+ */
+export function progressBar(format: string, total: number, start = 0): ProgressBar {
+  const bar = new cliProgress.SingleBar({ format, noTTYOutput: true, notTTYSchedule: 15_000, hideCursor: true }, cliProgress.Presets.shades_classic);
+  let running = true;
+  const stop = () => {
+    if (!running) return;
+    running = false;
+    forget();
+    bar.stop();
+  };
+  const forget = cliSession().onCleanup({ sync: stop });
+  bar.start(total, start);
+  return {
+    update: (value) => running && bar.update(value),
+    increment: () => running && bar.increment(),
+    stop,
+  };
+}
+
+/** A terminal progress bar for training (cli-progress), one bar per epoch; stopped with the {@link cliSession} too. */
 export function trainingProgressBar(): { update(p: TrainingProgress): void; stop(): void } {
   const bar = new cliProgress.SingleBar(
     {
@@ -15,6 +50,11 @@ export function trainingProgressBar(): { update(p: TrainingProgress): void; stop
     cliProgress.Presets.shades_classic,
   );
   let epoch = -1;
+  const stop = () => {
+    if (epoch !== -1) bar.stop();
+    epoch = -1;
+  };
+  const forget = cliSession().onCleanup({ sync: stop });
   return {
     update(p) {
       const payload = {
@@ -34,7 +74,8 @@ export function trainingProgressBar(): { update(p: TrainingProgress): void; stop
       }
     },
     stop() {
-      if (epoch !== -1) bar.stop();
+      stop();
+      forget();
     },
   };
 }

@@ -1,5 +1,4 @@
-import { readFile, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { initBackend } from "@recurrent/backends";
 import {
   buildCharLanguageModel,
@@ -8,9 +7,18 @@ import {
   trainModel,
   type LayerImplementation,
 } from "@recurrent/models";
-import { FileCheckpointStore, saveBundle, writeFileAtomic } from "@recurrent/models/node";
 import { CharEncoder, charChunkBatches, charChunks } from "@recurrent/text-prep";
-import { formatSeconds, integerOption as int, positiveOption as positive, runInterruptibleTraining } from "app-kit";
+import {
+  cliSession,
+  formatSeconds,
+  integerOption as int,
+  planRun,
+  positiveOption as positive,
+  runCli,
+  RUN_FILES,
+  RunFolder,
+  trainInRunFolder,
+} from "app-kit";
 import { Command, Option } from "commander";
 import { generate, type GenerateFlags } from "./generate-command";
 import { holdOut, readNovel, sharedNovel } from "./novel-text";
@@ -30,6 +38,9 @@ interface RunConfig {
   seed: number;
   epochs: number;
 }
+
+/** Options whose change makes a checkpoint unusable (resuming with other values is refused). */
+const IDENTITY: readonly (keyof RunConfig)[] = ["seqLength", "batchSize", "heldOut", "embeddingDim", "units", "learningRate", "clipNorm", "seed"];
 
 interface TrainFlags {
   text?: string;
@@ -60,7 +71,6 @@ function textPath(flag: string | undefined): string {
 }
 
 async function train(flags: TrainFlags): Promise<void> {
-  const runDir = resolve(flags.runDir);
   const config: RunConfig = {
     seqLength: flags.seqLength,
     batchSize: flags.batchSize,
@@ -72,21 +82,10 @@ async function train(flags: TrainFlags): Promise<void> {
     seed: flags.seed,
     epochs: flags.epochs,
   };
-  if (flags.restart) for (const f of ["checkpoint.bin", "run.json", "metrics.json", "bundle"]) await rm(join(runDir, f), { recursive: true, force: true });
-  const saved = await readFile(join(runDir, "run.json"), "utf8").then(
-    (s) => JSON.parse(s) as RunConfig,
-    () => null,
-  );
-  if (saved !== null) {
-    const keys = (Object.keys(config) as (keyof RunConfig)[]).filter((k) => k !== "epochs" && saved[k] !== config[k]);
-    if (keys.length > 0) {
-      throw new Error(
-        `cannot resume ${runDir}: it was started with other options: ${keys.map((k) => `${k} ${String(saved[k])} (asked: ${String(config[k])})`).join(", ")}. ` +
-          "Use another --run-dir, or --restart to discard it.",
-      );
-    }
-  }
-  await writeFileAtomic(join(runDir, "run.json"), `${JSON.stringify(config, null, 2)}\n`);
+  const folder = await RunFolder.open(flags.runDir, { command: "char-lm train" });
+  const run = { folder, config, identity: IDENTITY, restart: flags.restart };
+  // refuse a mismatched or damaged run folder before reading the text
+  const plan = await planRun(run);
   const engine = await initBackend({ relaxedSimd: "on", log: (text) => console.log(text) });
   const file = textPath(flags.text);
   const text = await readNovel(file);
@@ -107,60 +106,82 @@ async function train(flags: TrainFlags): Promise<void> {
     seed: config.seed,
     implementation: flags.implementation,
   });
-  const start = performance.now();
-  const result = await runInterruptibleTraining(runDir, ({ signal, onProgress, printEpoch }) =>
-    trainModel(model, {
-      task: "language-model",
-      // chunks reshuffled every epoch (the chapter: shuffle buffer 10,000, batches of 64, remainder dropped)
-      train: (epoch) => charChunkBatches(trainChunks, { batchSize: config.batchSize, seed: config.seed + epoch }),
-      validation: () => charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }),
-      epochs: config.epochs,
-      optimizer: fusedAdam(config.learningRate),
-      ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
-      ...(flags.patience === undefined ? {} : { earlyStopping: { monitor: "val_loss" as const, patience: flags.patience } }),
-      checkpoint: new FileCheckpointStore(join(runDir, "checkpoint.bin")),
-      checkpointEverySteps: flags.checkpointEvery,
-      ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
-      batchesPerEpoch,
-      signal,
-      onProgress,
-      onEpochEnd: (r) =>
-        printEpoch(
-          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} | held-out loss ${r.valLoss?.toFixed(4)} (${((r.valLoss ?? Number.NaN) / Math.LN2).toFixed(3)} bits/char) | ${formatSeconds(r.seconds)}`,
-        ),
-    }),
-  );
-  if (result === null) return;
-  const seconds = (performance.now() - start) / 1000;
-  const previous = await readFile(join(runDir, "metrics.json"), "utf8").then(
-    (s) => JSON.parse(s) as { training?: { seconds?: number; steps?: number } },
-    () => ({}) as { training?: { seconds?: number; steps?: number } },
-  );
-  const sessionSteps = result.steps - (result.resumed ? (previous.training?.steps ?? 0) : 0);
-  console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(seconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * seconds) / sessionSteps)} ms/step` : ""}`);
-  const t = performance.now();
-  const evaluation = await evaluateLanguageModel(model, charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }));
-  const evaluateSeconds = (performance.now() - t) / 1000;
-  console.log(
-    `held-out text (${evaluation.count} predicted characters): loss ${evaluation.loss.toFixed(4)}, perplexity ${evaluation.perplexity.toFixed(3)}, ` +
-      `${evaluation.bitsPerCharacter.toFixed(3)} bits/char, accuracy ${(100 * evaluation.accuracy).toFixed(2)} %`,
-  );
-  const metrics = {
-    run: config,
-    data: { source: file, characters: text.length, distinct: encoder.size, trainCharacters: trainIds.length, heldOutCharacters: heldOut.length, batchesPerEpoch },
-    engine: { engine: engine.backend, implementation: flags.implementation },
-    training: {
-      ...result,
-      seconds: (result.resumed ? (previous.training?.seconds ?? 0) : 0) + seconds,
-      msPerStep: sessionSteps > 0 ? (1000 * seconds) / sessionSteps : null,
-    },
-    heldOut: evaluation,
-    evaluateSeconds,
-  };
-  await saveBundle(join(runDir, "bundle"), { kind: KIND, model, encoder, config: { run: config }, metrics: { heldOut: evaluation } });
-  await writeFileAtomic(join(runDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
-  console.log(`saved ${join(runDir, "bundle")} and ${join(runDir, "metrics.json")}`);
-  model.dispose();
+  try {
+    const trained = await trainInRunFolder({
+      ...run,
+      plan,
+      train: ({ signal, checkpoint, resume, onProgress, printEpoch }) =>
+        trainModel(model, {
+          task: "language-model",
+          // chunks reshuffled every epoch (the chapter: shuffle buffer 10,000, batches of 64, remainder dropped)
+          train: (epoch) => charChunkBatches(trainChunks, { batchSize: config.batchSize, seed: config.seed + epoch }),
+          validation: () => charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }),
+          epochs: config.epochs,
+          optimizer: fusedAdam(config.learningRate),
+          ...(config.clipNorm === null ? {} : { clipNorm: config.clipNorm }),
+          ...(flags.patience === undefined ? {} : { earlyStopping: { monitor: "val_loss" as const, patience: flags.patience } }),
+          checkpoint,
+          resume,
+          checkpointEverySteps: flags.checkpointEvery,
+          ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
+          batchesPerEpoch,
+          signal,
+          onProgress,
+          onEpochEnd: (r) =>
+            printEpoch(
+              `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} | held-out loss ${r.valLoss?.toFixed(4)} (${((r.valLoss ?? Number.NaN) / Math.LN2).toFixed(3)} bits/char) | ${formatSeconds(r.seconds)}`,
+            ),
+        }),
+    });
+    if (trained === null) return;
+    const { result, session, total } = trained;
+    console.log(
+      `training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${session.steps} steps in ${formatSeconds(session.seconds)}` +
+        `${session.steps > 0 ? ` (${Math.round((1000 * session.seconds) / session.steps)} ms/step)` : ""}; ` +
+        `in total ${total.steps} steps in ${formatSeconds(total.seconds)} over ${total.sessions} session${total.sessions === 1 ? "" : "s"}${total.msPerStep === null ? "" : ` (${Math.round(total.msPerStep)} ms/step)`}`,
+    );
+    const t = performance.now();
+    const evaluation = await evaluateLanguageModel(model, charChunkBatches(heldOutChunks, { batchSize: config.batchSize, dropRemainder: false }));
+    const evaluateSeconds = (performance.now() - t) / 1000;
+    console.log(
+      `held-out text (${evaluation.count} predicted characters): loss ${evaluation.loss.toFixed(4)}, perplexity ${evaluation.perplexity.toFixed(3)}, ` +
+        `${evaluation.bitsPerCharacter.toFixed(3)} bits/char, accuracy ${(100 * evaluation.accuracy).toFixed(2)} %`,
+    );
+    const metrics = {
+      run: config,
+      data: { source: file, characters: text.length, distinct: encoder.size, trainCharacters: trainIds.length, heldOutCharacters: heldOut.length, batchesPerEpoch },
+      engine: { engine: engine.backend, implementation: flags.implementation },
+      // wall time and ms/step over every session of the run, each counted up to its last checkpoint
+      training: { ...result, seconds: total.seconds, msPerStep: total.msPerStep, sessions: total.sessions },
+      heldOut: evaluation,
+      evaluateSeconds,
+    };
+    await cliSession().interrupts.critical(`writing ${folder.file(RUN_FILES.bundle)} and the metrics`, async () => {
+      await folder.saveBundle({ kind: KIND, model, encoder, config: { run: config }, metrics: { heldOut: evaluation } });
+      await folder.writeJson(RUN_FILES.metrics, metrics);
+    });
+    console.log(`saved ${folder.file(RUN_FILES.bundle)} and ${folder.file(RUN_FILES.metrics)}`);
+  } finally {
+    model.dispose();
+    await folder.close();
+  }
+}
+
+/**
+ * The logits are multiplied by scale / temperature in float64: above this factor even the largest float32 logit
+ * (3.4e38) could overflow to Infinity (1.8e308 / 3.4e38 ≈ 5.3e269).
+ */
+const MAX_SAMPLING_FACTOR = Number.MAX_VALUE / 3.4028234663852886e38;
+
+/** Refuses --scale / --temperature whose ratio is not a finite factor that keeps every logit finite. */
+function checkSamplingFactor(flags: { scale: number; temperature: number }): void {
+  const factor = flags.scale / flags.temperature;
+  if (!(Number.isFinite(factor) && factor > 0 && factor <= MAX_SAMPLING_FACTOR)) {
+    throw new RangeError(
+      `expected --scale / --temperature between 0 and ${MAX_SAMPLING_FACTOR.toPrecision(3)} (the logits are multiplied by it), ` +
+        `got ${factor} (--scale ${flags.scale} / --temperature ${flags.temperature})`,
+    );
+  }
 }
 
 const program = new Command()
@@ -206,9 +227,14 @@ program
   .option("--context <n>", "characters re-fed per step by the refeed method", int("context"), 40)
   .option("--seed <n>", "sampling seed", int("seed", 0), 1)
   .addOption(implementationOption())
-  .action((flags: GenerateFlags) => generate(flags));
+  .action((flags: GenerateFlags) => {
+    checkSamplingFactor(flags);
+    return generate(flags);
+  });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(`char-lm: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+await runCli("char-lm", program, {
+  hints: {
+    BUNDLE_NOT_FOUND: "train a model first: char-lm train (with the same --run-dir)",
+    CHECKPOINT_MALFORMED: "the checkpoint cannot be used: --restart discards it and starts over",
+  },
 });

@@ -3,6 +3,7 @@ import { initBackend } from "@recurrent/backends";
 import { ModelsError, streamText, type GenerationMethod, type LayerImplementation } from "@recurrent/models";
 import { loadBundle } from "@recurrent/models/node";
 import { CharEncoder } from "@recurrent/text-prep";
+import { cliSession } from "app-kit";
 
 /** The bundle kind `char-lm train` saves (its `KIND`). */
 const KIND = "char-lm";
@@ -43,6 +44,11 @@ export async function generate(flags: GenerateFlags): Promise<void> {
     stdoutClosed = true;
     controller.abort(error);
   };
+  // While the text streams, Ctrl-C stops the stream (not the app-kit session's "exit at once" of idle commands):
+  // the session's handlers step aside and come back afterwards.
+  const interrupts = cliSession().interrupts;
+  const sessionHandlers = interrupts.installed;
+  interrupts.uninstall();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   process.stdout.on("error", onStdoutError);
@@ -76,6 +82,7 @@ export async function generate(flags: GenerateFlags): Promise<void> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    if (sessionHandlers) interrupts.install();
     process.stdout.off("error", onStdoutError);
     bundle.model.dispose();
   }

@@ -1,30 +1,45 @@
 import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { initBackend, type BackendReport } from "@recurrent/backends";
 import {
   buildSentimentModel,
+  CELL_KINDS,
   evaluateSentimentModel,
   fusedAdam,
   predictProbabilities,
   trainModel,
-  CELL_KINDS,
   type BinaryClassificationMetrics,
   type CellKind,
   type LayerImplementation,
   type TrainingBatch,
   type TrainingResult,
 } from "@recurrent/models";
-import { FileCheckpointStore, loadBundle, saveBundle, writeFileAtomic } from "@recurrent/models/node";
+import { loadBundle } from "@recurrent/models/node";
 import { keepLast, TokenTextEncoder } from "@recurrent/text-prep";
-import cliProgress from "cli-progress";
-import { cellOption, findRepoRoot, formatSeconds, integerOption as int, positiveOption as positive, rateOption, sharedDataFile, runInterruptibleTraining } from "app-kit";
+import {
+  cellOption,
+  cliSession,
+  findRepoRoot,
+  formatSeconds,
+  integerOption as int,
+  planRun,
+  positiveOption as positive,
+  progressBar,
+  rateOption,
+  readTextInputs,
+  runCli,
+  RUN_FILES,
+  RunFolder,
+  sharedDataFile,
+  trainInRunFolder,
+  type ProgressBar,
+} from "app-kit";
 import { Command, Option } from "commander";
 import { downloadFile, OFFICIAL_IMDB_ARCHIVE } from "./download-file";
 import { buildEncoder, encodeSplit, loadImdbSplits, makeBatches, SHARED_ARCHIVE } from "./imdb-data";
 import { renderReport } from "./render-report";
-import { incompatibilities, readRunConfig, type RunConfig } from "./run-config";
+import { IDENTITY, type RunConfig } from "./run-config";
 
 const KIND = "imdb-sentiment";
 
@@ -41,22 +56,24 @@ async function resolveData(data: string | undefined, cacheDir: string | undefine
   const cache = cacheDir ?? (root === null ? join(homedir(), ".cache", "recurrent") : join(root, ".cache"));
   const destination = join(cache, "aclImdb_v1.tar.gz");
   if (!existsSync(destination)) console.log(`downloading ${OFFICIAL_IMDB_ARCHIVE.url} to ${destination}`);
-  const bar = new cliProgress.SingleBar({ format: "download |{bar}| {percentage}% {value}/{total} bytes | ETA {eta_formatted}", noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
-  let started = false;
+  return download(destination);
+}
+
+/** Downloads (or resumes) the official archive to `destination` with a progress bar, checking its SHA-256. */
+async function download(destination: string): Promise<string> {
+  let bar: ProgressBar | null = null;
   try {
     return await downloadFile({
       url: OFFICIAL_IMDB_ARCHIVE.url,
       destination,
       sha256: OFFICIAL_IMDB_ARCHIVE.sha256,
       onProgress: (received, total) => {
-        if (!started) {
-          bar.start(total ?? OFFICIAL_IMDB_ARCHIVE.bytes, received);
-          started = true;
-        } else bar.update(received);
+        if (bar === null) bar = progressBar("download |{bar}| {percentage}% {value}/{total} bytes | ETA {eta_formatted}", total ?? OFFICIAL_IMDB_ARCHIVE.bytes, received);
+        else bar.update(received);
       },
     });
   } finally {
-    if (started) bar.stop();
+    (bar as ProgressBar | null)?.stop();
   }
 }
 
@@ -115,16 +132,8 @@ function runConfigOf(flags: TrainFlags): RunConfig {
   };
 }
 
-async function readJson(path: string): Promise<Record<string, unknown>> {
-  try {
-    return JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
-  } catch {
-    return {};
-  }
-}
-
-async function writeOutputs(runDir: string, metrics: Record<string, unknown>): Promise<void> {
-  await writeFileAtomic(join(runDir, "metrics.json"), `${JSON.stringify(metrics, null, 2)}\n`);
+async function writeOutputs(folder: RunFolder, metrics: Record<string, unknown>): Promise<void> {
+  await folder.writeJson(RUN_FILES.metrics, metrics);
   const training = metrics.training as (TrainingResult & { seconds: number; msPerStep: number }) | undefined;
   const run = metrics.run as RunConfig;
   const data = metrics.data as Record<string, unknown>;
@@ -153,26 +162,15 @@ async function writeOutputs(runDir: string, metrics: Record<string, unknown>): P
     bestEpoch: training?.bestEpoch ?? null,
     test: (metrics.test as BinaryClassificationMetrics | undefined) ?? null,
   });
-  await writeFileAtomic(join(runDir, "report.html"), html);
+  await folder.writeText(RUN_FILES.report, html);
 }
 
 async function train(flags: TrainFlags): Promise<void> {
-  const runDir = resolve(flags.runDir);
   const wanted = runConfigOf(flags);
-  if (flags.restart) {
-    for (const f of ["checkpoint.bin", "run.json", "metrics.json", "report.html", "bundle"]) await rm(join(runDir, f), { recursive: true, force: true });
-  }
-  const saved = await readRunConfig(runDir);
-  if (saved !== null) {
-    const problems = incompatibilities(saved, wanted);
-    if (problems.length > 0) {
-      throw new Error(
-        `cannot resume ${runDir}: it was started with other options:\n  ${problems.join("\n  ")}\n` +
-          "Use another --run-dir, or --restart to discard it.",
-      );
-    }
-  }
-  await writeFileAtomic(join(runDir, "run.json"), `${JSON.stringify(wanted, null, 2)}\n`);
+  const folder = await RunFolder.open(flags.runDir, { command: "imdb-sentiment train" });
+  const run = { folder, config: wanted, identity: IDENTITY, restart: flags.restart };
+  // refuse a mismatched or damaged run folder before reading any data
+  const plan = await planRun(run);
   const engine = await setUpEngine();
   const source = await resolveData(flags.data, flags.cacheDir);
 
@@ -192,62 +190,74 @@ async function train(flags: TrainFlags): Promise<void> {
   );
 
   const model = buildSentimentModel({ vocabSize: encoder.vocabSize, ...wanted.model, seed: wanted.seed, implementation: flags.implementation });
-  t = performance.now();
-  const result = await runInterruptibleTraining(runDir, ({ signal, onProgress, printEpoch }) =>
-    trainModel(model, {
-      task: "binary-classification",
-      // bucketed batches are reshuffled each epoch; plain padded batches keep the chapter's fixed order
-      train: (epoch) => makeBatches(trainSet, batching, wanted.seed + epoch),
-      validation: () => makeBatches(validationSet, batching, undefined),
-      epochs: wanted.epochs,
-      optimizer: fusedAdam(wanted.learningRate),
-      ...(wanted.clipNorm === null ? {} : { clipNorm: wanted.clipNorm }),
-      earlyStopping: { monitor: "val_loss", patience: wanted.patience, restoreBestWeights: true },
-      checkpoint: new FileCheckpointStore(join(runDir, "checkpoint.bin")),
-      checkpointEverySteps: flags.checkpointEvery,
-      ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
-      batchesPerEpoch: firstEpoch.length,
-      signal,
-      onProgress,
-      onEpochEnd: (r) =>
-        printEpoch(
-          `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} accuracy ${r.accuracy.toFixed(4)} | validation loss ${r.valLoss?.toFixed(4)} accuracy ${r.valAccuracy?.toFixed(4)} | ${formatSeconds(r.seconds)}`,
-        ),
-    }),
-  );
-  if (result === null) return;
-  const trainSeconds = (performance.now() - t) / 1000;
-  const previous = await readJson(join(runDir, "metrics.json"));
-  const previousTraining = previous.training as { seconds?: number; steps?: number } | undefined;
-  // wall time summed over resumed sessions
-  const sessionSteps = result.steps - (result.resumed ? (previousTraining?.steps ?? 0) : 0);
-  const totalSeconds = (result.resumed ? (previousTraining?.seconds ?? 0) : 0) + trainSeconds;
-  console.log(`training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${formatSeconds(trainSeconds)}${sessionSteps > 0 ? `, ${Math.round((1000 * trainSeconds) / sessionSteps)} ms/step` : ""}`);
+  try {
+    const trained = await trainInRunFolder({
+      ...run,
+      plan,
+      train: ({ signal, checkpoint, resume, onProgress, printEpoch }) =>
+        trainModel(model, {
+          task: "binary-classification",
+          // bucketed batches are reshuffled each epoch; plain padded batches keep the chapter's fixed order
+          train: (epoch) => makeBatches(trainSet, batching, wanted.seed + epoch),
+          validation: () => makeBatches(validationSet, batching, undefined),
+          epochs: wanted.epochs,
+          optimizer: fusedAdam(wanted.learningRate),
+          ...(wanted.clipNorm === null ? {} : { clipNorm: wanted.clipNorm }),
+          earlyStopping: { monitor: "val_loss", patience: wanted.patience, restoreBestWeights: true },
+          checkpoint,
+          resume,
+          checkpointEverySteps: flags.checkpointEvery,
+          ...(flags.maxSteps === undefined ? {} : { maxSteps: flags.maxSteps }),
+          batchesPerEpoch: firstEpoch.length,
+          signal,
+          onProgress,
+          onEpochEnd: (r) =>
+            printEpoch(
+              `epoch ${r.epoch}: loss ${r.loss.toFixed(4)} accuracy ${r.accuracy.toFixed(4)} | validation loss ${r.valLoss?.toFixed(4)} accuracy ${r.valAccuracy?.toFixed(4)} | ${formatSeconds(r.seconds)}`,
+            ),
+        }),
+    });
+    if (trained === null) return;
+    const { result, session, total } = trained;
+    console.log(
+      `training: ${result.steps} steps, stopped by ${result.stopReason}; this session ${session.steps} steps in ${formatSeconds(session.seconds)}` +
+        `${session.steps > 0 ? ` (${Math.round((1000 * session.seconds) / session.steps)} ms/step)` : ""}; ` +
+        `in total ${total.steps} steps in ${formatSeconds(total.seconds)} over ${total.sessions} session${total.sessions === 1 ? "" : "s"}${total.msPerStep === null ? "" : ` (${Math.round(total.msPerStep)} ms/step)`}`,
+    );
 
-  t = performance.now();
-  const validation = await evaluateSentimentModel(model, makeBatches(validationSet, batching, undefined));
-  console.log(`validation (kept weights): accuracy ${validation.accuracy.toFixed(4)}, loss ${validation.loss.toFixed(4)}, ${formatSeconds((performance.now() - t) / 1000)}`);
-  const metrics = {
-    run: wanted,
-    data: {
-      source,
-      reviews: splits.total,
-      train: splits.train.length,
-      validation: splits.validation.length,
-      test: splits.test.length,
-      vocabSize: encoder.vocabSize,
-      trainTokens: trainSet.tokens,
-      paddingFraction: firstEpoch.paddingFraction,
-      dataSeconds,
-    },
-    engine: { engine: engine.backend, versions: engine.versions, implementation: flags.implementation },
-    training: { ...result, seconds: totalSeconds, msPerStep: sessionSteps > 0 ? (1000 * trainSeconds) / sessionSteps : previous.training === undefined ? null : (previous.training as { msPerStep: number }).msPerStep },
-    validation,
-  };
-  await saveBundle(join(runDir, "bundle"), { kind: KIND, model, encoder, config: { run: wanted, implementation: flags.implementation }, metrics: { validation } });
-  await writeOutputs(runDir, metrics);
-  console.log(`saved ${join(runDir, "bundle")}, ${join(runDir, "metrics.json")}, ${join(runDir, "report.html")}`);
-  model.dispose();
+    t = performance.now();
+    const validation = await evaluateSentimentModel(model, makeBatches(validationSet, batching, undefined));
+    console.log(`validation (kept weights): accuracy ${validation.accuracy.toFixed(4)}, loss ${validation.loss.toFixed(4)}, ${formatSeconds((performance.now() - t) / 1000)}`);
+    const previous = await folder.readJson(RUN_FILES.metrics);
+    const metrics: Record<string, unknown> = {
+      run: wanted,
+      data: {
+        source,
+        reviews: splits.total,
+        train: splits.train.length,
+        validation: splits.validation.length,
+        test: splits.test.length,
+        vocabSize: encoder.vocabSize,
+        trainTokens: trainSet.tokens,
+        paddingFraction: firstEpoch.paddingFraction,
+        dataSeconds,
+      },
+      engine: { engine: engine.backend, versions: engine.versions, implementation: flags.implementation },
+      // wall time and ms/step over every session of the run, each counted up to its last checkpoint
+      training: { ...result, seconds: total.seconds, msPerStep: total.msPerStep, sessions: total.sessions },
+      validation,
+    };
+    // the model did not change: its test figures still hold
+    if (!trained.trained && previous?.test !== undefined) Object.assign(metrics, { test: previous.test, evaluateSeconds: previous.evaluateSeconds, evaluatedWith: previous.evaluatedWith });
+    await cliSession().interrupts.critical(`writing ${folder.file(RUN_FILES.bundle)} and the metrics`, async () => {
+      await folder.saveBundle({ kind: KIND, model, encoder, config: { run: wanted, implementation: flags.implementation }, metrics: { validation } });
+      await writeOutputs(folder, metrics);
+    });
+    console.log(`saved ${folder.file(RUN_FILES.bundle)}, ${folder.file(RUN_FILES.metrics)}, ${folder.file(RUN_FILES.report)}`);
+  } finally {
+    model.dispose();
+    await folder.close();
+  }
 }
 
 interface BundleConfig {
@@ -256,77 +266,87 @@ interface BundleConfig {
 }
 
 async function evaluate(flags: { data?: string; cacheDir?: string; runDir: string; implementation: LayerImplementation }): Promise<void> {
-  const runDir = resolve(flags.runDir);
-  const engine = await setUpEngine();
-  const bundle = await loadBundle(join(runDir, "bundle"), {
-    reviveEncoder: (json) => TokenTextEncoder.fromJSON(json),
-    expectedKind: KIND,
-    implementation: flags.implementation,
-  });
-  const { run } = bundle.config as BundleConfig;
-  const source = await resolveData(flags.data, flags.cacheDir);
-  let t = performance.now();
-  const splits = await loadImdbSplits(source, { seed: run.seed, limit: run.limit ?? undefined });
-  const testSet = encodeSplit(bundle.encoder, splits.test, run.maxTokens);
-  const batches = makeBatches(testSet, { batchSize: run.batchSize, bucket: run.bucket }, undefined);
-  console.log(`test split: ${splits.test.length} reviews, ${batches.length} batches (data ${((performance.now() - t) / 1000).toFixed(1)} s)`);
-  const bar = new cliProgress.SingleBar({ format: "evaluate |{bar}| {value}/{total} batches | ETA {eta_formatted}", noTTYOutput: true, notTTYSchedule: 15_000 }, cliProgress.Presets.shades_classic);
-  bar.start(batches.length, 0);
-  t = performance.now();
-  function* counted(): Generator<TrainingBatch> {
-    for (const b of batches) {
-      yield b;
-      bar.increment();
+  const folder = await RunFolder.open(flags.runDir, { command: "imdb-sentiment evaluate" });
+  try {
+    const engine = await setUpEngine();
+    const bundle = await loadBundle(folder.file(RUN_FILES.bundle), {
+      reviveEncoder: (json) => TokenTextEncoder.fromJSON(json),
+      expectedKind: KIND,
+      implementation: flags.implementation,
+      onWarning: (m) => console.error(`note: ${m}`),
+    });
+    try {
+      const { run } = bundle.config as BundleConfig;
+      const source = await resolveData(flags.data, flags.cacheDir);
+      let t = performance.now();
+      const splits = await loadImdbSplits(source, { seed: run.seed, limit: run.limit ?? undefined });
+      const testSet = encodeSplit(bundle.encoder, splits.test, run.maxTokens);
+      const batches = makeBatches(testSet, { batchSize: run.batchSize, bucket: run.bucket }, undefined);
+      console.log(`test split: ${splits.test.length} reviews, ${batches.length} batches (data ${((performance.now() - t) / 1000).toFixed(1)} s)`);
+      t = performance.now();
+      const bar = progressBar("evaluate |{bar}| {value}/{total} batches | ETA {eta_formatted}", batches.length);
+      let test: BinaryClassificationMetrics;
+      try {
+        function* counted(): Generator<TrainingBatch> {
+          for (const b of batches) {
+            yield b;
+            bar.increment();
+          }
+        }
+        test = await evaluateSentimentModel(bundle.model, counted());
+      } finally {
+        bar.stop();
+      }
+      const evaluateSeconds = (performance.now() - t) / 1000;
+      const c = test.confusionMatrix;
+      console.log(
+        `test: accuracy ${(100 * test.accuracy).toFixed(2)} %, loss ${test.loss.toFixed(4)}, precision ${test.precision.toFixed(4)}, recall ${test.recall.toFixed(4)}, ` +
+          `F1 ${test.f1.toFixed(4)}, ROC AUC ${test.rocAuc?.toFixed(4) ?? "n/a"}; TP ${c.truePositives} FP ${c.falsePositives} TN ${c.trueNegatives} FN ${c.falseNegatives}; ${formatSeconds(evaluateSeconds)}`,
+      );
+      const metrics = (await folder.readJson(RUN_FILES.metrics)) ?? {};
+      metrics.run ??= run;
+      metrics.data ??= { source };
+      metrics.engine ??= { engine: engine.backend };
+      metrics.test = test;
+      metrics.evaluateSeconds = evaluateSeconds;
+      metrics.evaluatedWith = { engine: engine.backend, source };
+      await cliSession().interrupts.critical("writing the metrics and report", () => writeOutputs(folder, metrics));
+      console.log(`updated ${folder.file(RUN_FILES.metrics)} and ${folder.file(RUN_FILES.report)}`);
+    } finally {
+      bundle.model.dispose();
     }
+  } finally {
+    await folder.close();
   }
-  const test = await evaluateSentimentModel(bundle.model, counted());
-  bar.stop();
-  const evaluateSeconds = (performance.now() - t) / 1000;
-  const c = test.confusionMatrix;
-  console.log(
-    `test: accuracy ${(100 * test.accuracy).toFixed(2)} %, loss ${test.loss.toFixed(4)}, precision ${test.precision.toFixed(4)}, recall ${test.recall.toFixed(4)}, ` +
-      `F1 ${test.f1.toFixed(4)}, ROC AUC ${test.rocAuc?.toFixed(4) ?? "n/a"}; TP ${c.truePositives} FP ${c.falsePositives} TN ${c.trueNegatives} FN ${c.falseNegatives}; ${formatSeconds(evaluateSeconds)}`,
-  );
-  const metrics = await readJson(join(runDir, "metrics.json"));
-  metrics.run ??= run;
-  metrics.data ??= { source };
-  metrics.engine ??= { engine: engine.backend };
-  metrics.test = test;
-  metrics.evaluateSeconds = evaluateSeconds;
-  metrics.evaluatedWith = { engine: engine.backend, source };
-  await writeOutputs(runDir, metrics);
-  console.log(`updated ${join(runDir, "metrics.json")} and ${join(runDir, "report.html")}`);
-  bundle.model.dispose();
 }
 
 async function predict(texts: string[], flags: { runDir: string; implementation: LayerImplementation }): Promise<void> {
+  // check the input before the engine and the model are loaded (stdin is read to its end first)
+  const inputs = await readTextInputs(texts, process.stdin);
   await initBackend({ relaxedSimd: "on", log: false });
-  const bundle = await loadBundle(join(resolve(flags.runDir), "bundle"), {
+  const bundle = await loadBundle(join(resolve(flags.runDir), RUN_FILES.bundle), {
     reviveEncoder: (json) => TokenTextEncoder.fromJSON(json),
     expectedKind: KIND,
     implementation: flags.implementation,
+    onWarning: (m) => console.error(`note: ${m}`),
   });
-  const { run } = bundle.config as BundleConfig;
-  let inputs = texts;
-  if (inputs.length === 0) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    inputs = Buffer.concat(chunks)
-      .toString("utf8")
-      .split("\n")
-      .filter((line) => line.trim().length > 0);
+  try {
+    const { run } = bundle.config as BundleConfig;
+    for (const [i, text] of inputs.entries()) {
+      let ids = bundle.encoder.encode(text);
+      if (ids.length === 0 || ids.every((id) => id === bundle.encoder.oovId)) {
+        console.error(`note: text ${i + 1} has no word of the model's vocabulary: its score says nothing about it`);
+      }
+      if (ids.length === 0) ids = Int32Array.of(bundle.encoder.oovId);
+      if (run.maxTokens !== null) ids = keepLast(ids, run.maxTokens);
+      const [p] = predictProbabilities(bundle.model, { inputs: ids, shape: [1, ids.length] });
+      const probability = p as number;
+      const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
+      console.log(`${probability.toFixed(4)}\t${probability >= 0.5 ? "positive" : "negative"}\t${shown}`);
+    }
+  } finally {
+    bundle.model.dispose();
   }
-  if (inputs.length === 0) throw new Error("expected review texts as arguments or lines on standard input, got none");
-  for (const text of inputs) {
-    let ids = bundle.encoder.encode(text);
-    if (ids.length === 0) ids = Int32Array.of(bundle.encoder.oovId);
-    if (run.maxTokens !== null) ids = keepLast(ids, run.maxTokens);
-    const [p] = predictProbabilities(bundle.model, { inputs: ids, shape: [1, ids.length] });
-    const probability = p as number;
-    const shown = text.length > 70 ? `${text.slice(0, 67)}...` : text;
-    console.log(`${probability.toFixed(4)}\t${probability >= 0.5 ? "positive" : "negative"}\t${shown}`);
-  }
-  bundle.model.dispose();
 }
 
 const program = new Command()
@@ -393,25 +413,12 @@ program
   .action(async (flags: { cacheDir?: string }) => {
     const root = findRepoRoot(process.cwd());
     const cache = flags.cacheDir ?? (root === null ? join(homedir(), ".cache", "recurrent") : join(root, ".cache"));
-    const bar = new cliProgress.SingleBar({ format: "download |{bar}| {percentage}% {value}/{total} bytes | ETA {eta_formatted}", noTTYOutput: true, notTTYSchedule: 10_000 }, cliProgress.Presets.shades_classic);
-    let started = false;
-    const path = await downloadFile({
-      url: OFFICIAL_IMDB_ARCHIVE.url,
-      destination: join(cache, "aclImdb_v1.tar.gz"),
-      sha256: OFFICIAL_IMDB_ARCHIVE.sha256,
-      onProgress: (received, total) => {
-        if (!started) {
-          bar.start(total ?? OFFICIAL_IMDB_ARCHIVE.bytes, received);
-          started = true;
-        } else bar.update(received);
-      },
-    }).finally(() => started && bar.stop());
-    console.log(`verified ${path}`);
+    console.log(`verified ${await download(join(cache, "aclImdb_v1.tar.gz"))}`);
   });
 
-program.parseAsync(process.argv).catch((error: unknown) => {
-  console.error(`imdb-sentiment: ${error instanceof Error ? error.message : String(error)}`);
-  if (process.env.DEBUG !== undefined && error instanceof Error) console.error(error.stack);
-  process.exitCode = 1;
+await runCli("imdb-sentiment", program, {
+  hints: {
+    BUNDLE_NOT_FOUND: "train a model first: imdb-sentiment train (with the same --run-dir)",
+    CHECKPOINT_MALFORMED: "the checkpoint cannot be used: --restart discards it and starts over",
+  },
 });
-

@@ -1,8 +1,6 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { SentimentModelOptions } from "@recurrent/models";
 
-/** Everything that decides a run's data, model and training (stored as run.json and in the bundle). */
+/** Everything that decides a run's data, model and training (stored in run.json and in the bundle). */
 export interface RunConfig {
   /** Shuffle seed of the reviews and seed of the weights. */
   seed: number;
@@ -19,21 +17,5 @@ export interface RunConfig {
   patience: number;
 }
 
-/** Keys whose change makes a checkpoint unusable. */
-const IDENTITY: (keyof RunConfig)[] = ["seed", "limit", "maxTokens", "batchSize", "bucket", "model", "learningRate", "clipNorm"];
-
-/** Differences between the run folder's run.json and the requested configuration that forbid resuming. */
-export function incompatibilities(saved: RunConfig, wanted: RunConfig): string[] {
-  return IDENTITY.filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(wanted[k])).map(
-    (k) => `${k}: the run folder has ${JSON.stringify(saved[k])}, the command asks for ${JSON.stringify(wanted[k])}`,
-  );
-}
-
-export async function readRunConfig(runDir: string): Promise<RunConfig | null> {
-  try {
-    return JSON.parse(await readFile(join(runDir, "run.json"), "utf8")) as RunConfig;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
+/** Keys whose change makes a checkpoint unusable (resuming with other values is refused). */
+export const IDENTITY: readonly (keyof RunConfig)[] = ["seed", "limit", "maxTokens", "batchSize", "bucket", "model", "learningRate", "clipNorm"];
