@@ -8,6 +8,8 @@ export type AppKitErrorCode =
   | "EPOCHS_NOT_EXTENDED"
   | "EMPTY_INPUT"
   | "INPUT_NOT_TEXT"
+  | "DATA_TOO_SMALL"
+  | "SEQUENCE_TOO_LONG"
   | "INTERRUPTED";
 
 /**
@@ -20,6 +22,10 @@ export type AppKitErrorCode =
  * - `EPOCHS_BELOW_TRAINED` / `EPOCHS_NOT_EXTENDED`: `--epochs` asks for fewer epochs than were trained, or more
  *   than a finished run, which the training library did not reopen;
  * - `EMPTY_INPUT` / `INPUT_NOT_TEXT`: an empty text, or input that is not text (binary data);
+ * - `DATA_TOO_SMALL`: the data cannot fill what training needs (a held-out part shorter than one chunk, fewer
+ *   training chunks than one batch), found before the first step;
+ * - `SEQUENCE_TOO_LONG`: a sequence longer than the kernels' memory can hold in one batch (the message names it and
+ *   says to cap the length), found before the first step;
  * - `INTERRUPTED`: a signal stopped the command after a step that had to finish.
  *
  * @example

@@ -21,7 +21,7 @@ import {
 } from "app-kit";
 import { Command, Option } from "commander";
 import { generate, type GenerateFlags } from "./generate-command";
-import { holdOut, readNovel, sharedNovel } from "./novel-text";
+import { checkChunkCounts, holdOut, readNovel, sharedNovel } from "./novel-text";
 
 const KIND = "char-lm";
 
@@ -95,6 +95,14 @@ async function train(flags: TrainFlags): Promise<void> {
   const trainChunks = charChunks(trainIds, config.seqLength);
   const heldOutChunks = charChunks(heldOut, config.seqLength);
   const batchesPerEpoch = Math.floor(trainChunks.shape[0] / config.batchSize);
+  checkChunkCounts({
+    trainCharacters: trainIds.length,
+    heldOutCharacters: heldOut.length,
+    trainChunks: trainChunks.shape[0],
+    heldOutChunks: heldOutChunks.shape[0],
+    seqLength: config.seqLength,
+    batchSize: config.batchSize,
+  });
   console.log(
     `${file}: ${text.length} characters, ${encoder.size} distinct; training on ${trainIds.length} (${trainChunks.shape[0]} chunks of ${config.seqLength + 1}, ` +
       `${batchesPerEpoch} batches of ${config.batchSize}), holding out the last ${heldOut.length}`,

@@ -95,6 +95,18 @@ describe("char-lm: damaged files and bad options fail clearly and change nothing
     await expect(readdir(fresh)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
+  it("a held-out part shorter than one chunk, or fewer chunks than a batch, fail before the first step", async () => {
+    const tiny = join(top, "tiny-held-out");
+    const args = ["train", "--text", text, "--units", "8", "--embedding-dim", "8", "--seq-length", "10", "--batch-size", "8"];
+    const r = await cli([...args, "--held-out", "0.0001", "--run-dir", tiny]);
+    expectFailure(r, "DATA_TOO_SMALL", "is shorter than one chunk of 11 characters (--seq-length 10 + 1): raise --held-out or lower --seq-length");
+    expect(r.stdout).not.toContain("epoch 1");
+    await expect(readdir(tiny)).rejects.toMatchObject({ code: "ENOENT" });
+    const big = await cli([...args.slice(0, -2), "--batch-size", "100000", "--held-out", "0.1", "--run-dir", tiny]);
+    expectFailure(big, "DATA_TOO_SMALL", "fewer than one batch of 100000");
+    await expect(readdir(tiny)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   it("generate: a missing bundle names its path; a damaged one is refused; an overflowing --scale / --temperature names them", async () => {
     const missing = await cli(["generate", "--run-dir", join(top, "nothing"), "--length", "5"]);
     expectFailure(missing, "BUNDLE_NOT_FOUND", `no model bundle at ${join(top, "nothing", "bundle")}: bundle.json not found`);

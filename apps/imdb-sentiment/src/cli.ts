@@ -37,7 +37,7 @@ import {
 } from "app-kit";
 import { Command, Option } from "commander";
 import { downloadFile, OFFICIAL_IMDB_ARCHIVE } from "./download-file";
-import { buildEncoder, encodeSplit, loadImdbSplits, makeBatches, SHARED_ARCHIVE } from "./imdb-data";
+import { buildEncoder, checkReviewLengths, encodeSplit, loadImdbSplits, makeBatches, maxSequenceTokens, SHARED_ARCHIVE } from "./imdb-data";
 import { renderReport } from "./render-report";
 import { IDENTITY, type RunConfig } from "./run-config";
 
@@ -180,6 +180,9 @@ async function train(flags: TrainFlags): Promise<void> {
   const encoder = buildEncoder(splits.train);
   const trainSet = encodeSplit(encoder, splits.train, wanted.maxTokens);
   const validationSet = encodeSplit(encoder, splits.validation, wanted.maxTokens);
+  const tokenLimit = maxSequenceTokens({ batchSize: wanted.batchSize, ...wanted.model });
+  checkReviewLengths(trainSet, splits.train, "training", tokenLimit);
+  checkReviewLengths(validationSet, splits.validation, "validation", tokenLimit);
   const batching = { batchSize: wanted.batchSize, bucket: wanted.bucket };
   const firstEpoch = makeBatches(trainSet, batching, wanted.seed);
   const dataSeconds = (performance.now() - t) / 1000;
@@ -281,6 +284,7 @@ async function evaluate(flags: { data?: string; cacheDir?: string; runDir: strin
       let t = performance.now();
       const splits = await loadImdbSplits(source, { seed: run.seed, limit: run.limit ?? undefined });
       const testSet = encodeSplit(bundle.encoder, splits.test, run.maxTokens);
+      checkReviewLengths(testSet, splits.test, "test", maxSequenceTokens({ batchSize: run.batchSize, ...run.model }));
       const batches = makeBatches(testSet, { batchSize: run.batchSize, bucket: run.bucket }, undefined);
       console.log(`test split: ${splits.test.length} reviews, ${batches.length} batches (data ${((performance.now() - t) / 1000).toFixed(1)} s)`);
       t = performance.now();
