@@ -6,7 +6,8 @@ export type ModelsErrorCode =
   | "BUNDLE_MALFORMED"
   | "CHECKPOINT_MALFORMED"
   | "CHECKPOINT_MISMATCH"
-  | "ABORTED";
+  | "ABORTED"
+  | "FAST_PATH_UNAVAILABLE";
 
 /**
  * The one base error class of `@recurrent/models`. Switch on `code`:
@@ -16,6 +17,8 @@ export type ModelsErrorCode =
  * - `BUNDLE_MALFORMED` / `CHECKPOINT_MALFORMED`: a saved file is missing, truncated or of another format version;
  * - `CHECKPOINT_MISMATCH`: a checkpoint was written for a model with other weights;
  * - `ABORTED`: training was stopped through its `AbortSignal` (a checkpoint was saved first);
+ * - `FAST_PATH_UNAVAILABLE`: a fast recurrent layer with `fastPath: "require"` was called where its fused kernels
+ *   cannot run (the message says why);
  * - `INVALID_ARGUMENT`: anything else the caller got wrong.
  *
  * @example

@@ -1,6 +1,7 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { LSTMLayerArgs } from "@tensorflow/tfjs";
-import { fastRecurrentCall, markFastLayer } from "./fast-recurrent-call";
+import { dropoutSeed, fastRecurrentCall, initFastLayer, markFastLayer } from "./fast-recurrent-call";
+import type { FastLayerOptions } from "./fast-recurrent-call";
 import { stockLayerClass, type LayerConstructor } from "./stock-layer-class";
 
 type StockInstance = ReturnType<typeof tf.layers.lstm>;
@@ -17,8 +18,20 @@ export class FastLSTM extends Stock {
   /** Same as the stock layer's, so saved models name the stock class. */
   static override className = "LSTM";
 
+  constructor(args: LSTMLayerArgs & FastLayerOptions) {
+    const { fastPath, seed, ...rest } = args;
+    super(rest);
+    initFastLayer(this, { ...(fastPath === undefined ? {} : { fastPath }), ...(seed === undefined ? {} : { seed }) });
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     return fastRecurrentCall(this, "lstm", inputs, kwargs) ?? super.call(inputs, kwargs);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const config = super.getConfig();
+    const seed = dropoutSeed(this);
+    return seed === null ? config : { ...config, seed };
   }
 }
 markFastLayer(FastLSTM);
@@ -45,6 +58,6 @@ markFastLayer(FastLSTM);
  *   ],
  * });
  */
-export function fastLstm(config: LSTMLayerArgs): FastLSTM {
+export function fastLstm(config: LSTMLayerArgs & FastLayerOptions): FastLSTM {
   return new FastLSTM(config);
 }
