@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { initBackend, type BackendReport } from "@recurrent/backends";
 import {
   buildSentimentModel,
+  resolveSentimentModelOptions,
   evaluateSentimentModel,
   fusedAdam,
   predictProbabilities,
@@ -74,6 +75,7 @@ interface TrainFlags {
   bucket: boolean;
   batchSize: number;
   cell: CellKind;
+  resetAfter: boolean;
   bidirectional: boolean;
   layers: number;
   units: number;
@@ -107,6 +109,7 @@ function runConfigOf(flags: TrainFlags): RunConfig {
       denseUnits: flags.denseUnits,
       dropout: flags.dropout,
       maskPadding: flags.mask,
+      ...(flags.resetAfter ? { resetAfter: true } : {}), // absent when false: run.json of older runs stay resumable
     },
     learningRate: flags.learningRate,
     clipNorm: flags.clipNorm ?? null,
@@ -159,6 +162,7 @@ async function writeOutputs(runDir: string, metrics: Record<string, unknown>): P
 async function train(flags: TrainFlags): Promise<void> {
   const runDir = resolve(flags.runDir);
   const wanted = runConfigOf(flags);
+  resolveSentimentModelOptions({ vocabSize: 1, ...wanted.model, implementation: flags.implementation }); // bad combinations (--reset-after without --cell gru) fail before the data is read
   if (flags.restart) {
     for (const f of ["checkpoint.bin", "run.json", "metrics.json", "report.html", "bundle"]) await rm(join(runDir, f), { recursive: true, force: true });
   }
@@ -352,6 +356,7 @@ program
   .option("--bucket", "batch reviews of similar length together (less padding; batches reshuffled each epoch)", false)
   .option("--batch-size <n>", "batch size", int("batch-size"), 32)
   .option("--cell <kind>", `recurrent cell: ${CELL_KINDS.join(", ")} (tfjs / Keras spellings accepted)`, cellOption, "lstm")
+  .option("--reset-after", "with --cell gru: Keras's reset_after=True GRU (keras.layers.GRU's default; fast layers only)", false)
   .option("--no-bidirectional", "unidirectional recurrent layers")
   .option("--layers <n>", "stacked recurrent layers", int("layers"), 1)
   .option("--units <n>", "units per recurrent layer and direction", int("units"), 64)
