@@ -115,7 +115,8 @@ markFastLayer(FastBidirectional);
  * SimpleRNN through the fused kernels (see {@link fastLstm}). The wrapped layer may be a stock or a fast layer;
  * only its configuration is used.
  *
- * @param config the `tf.layers.bidirectional` configuration (`layer` required; `mergeMode` default `"concat"`).
+ * @param config the `tf.layers.bidirectional` configuration (`layer` required; `mergeMode` default `"concat"`), plus
+ *   `fastPath` (default: the wrapped layer's), which both directions use.
  * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.bidirectional` does.
  * @example
  * const layer = fastBidirectional({ layer: fastLstm({ units: 64 }), mergeMode: "concat" });

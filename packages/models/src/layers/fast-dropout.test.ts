@@ -165,7 +165,7 @@ for (const backend of ["cpu", "wasm"] as const) {
 
     it("LSTM: input dropout keeps the whole-sequence kernels; recurrent dropout runs the per-step kernels (the whole-sequence ones take no mask)", async () => {
       const kernels = async (config: Config): Promise<string[]> => {
-        const layer = build(fastLstm({ units: UNITS, dropoutFunc: fixedDropout, ...config }));
+        const layer = build(fastLstm({ ...config, units: UNITS, dropoutFunc: fixedDropout }));
         const x = tf.ones([BATCH, TIME, FEATURES]);
         const profile = await tf.profile(() => {
           const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, layer.trainableWeights.map((w) => w.read() as tf.Variable));
@@ -175,8 +175,8 @@ for (const backend of ["cpu", "wasm"] as const) {
         layer.dispose();
         return [...new Set(profile.kernelNames.filter((n) => n.startsWith("Recurrent")))].sort();
       };
-      expect(await kernels({ units: UNITS, dropout: 0.5 })).toStrictEqual(["RecurrentLstmSequence", "RecurrentLstmSequenceGrad"]);
-      expect(await kernels({ units: UNITS, recurrentDropout: 0.5 })).toStrictEqual(["RecurrentLstmStep", "RecurrentLstmStepGrad"]);
+      expect(await kernels({ dropout: 0.5 } as Config)).toStrictEqual(["RecurrentLstmSequence", "RecurrentLstmSequenceGrad"]);
+      expect(await kernels({ recurrentDropout: 0.5 } as Config)).toStrictEqual(["RecurrentLstmStep", "RecurrentLstmStepGrad"]);
     });
 
     it("dropout 0, or dropout outside training, changes nothing", () => {

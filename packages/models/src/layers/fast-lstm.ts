@@ -42,13 +42,16 @@ markFastLayer(FastLSTM);
  * `cpu` and `wasm` backends: one matrix product for all input projections, per time step one `matMul` plus one
  * fused gate kernel, and a custom BPTT gradient whose weight gradients are single matrix products. Masking
  * (pre- or post-padding), `goBackwards`, `returnSequences`, `returnState` and initial states behave as in the
- * stock layer, and so do stateful layers (the final states of a call are the initial states of the next). It
- * falls back to the stock implementation on other backends, for dropout while training, and for activations other
- * than linear, tanh, sigmoid, hardSigmoid and relu.
+ * stock layer, and so do stateful layers (the final states of a call are the initial states of the next).
+ * `dropout` / `recurrentDropout` while training run fused too (one input and one recurrent mask per call, as
+ * tf.layers; recurrent dropout on the per-step kernels). It falls back to the stock implementation on other backends
+ * and for activations other than linear, tanh, sigmoid, hardSigmoid, relu, softsign, elu, selu and softplus: with a
+ * warning (once per layer), or a `ModelsError` `FAST_PATH_UNAVAILABLE` with `fastPath: "require"`.
  *
  * @param config the `tf.layers.lstm` configuration (`units` required; defaults as in tfjs: activation `tanh`,
- *   recurrentActivation `hardSigmoid`, returnSequences `false`).
- * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.lstm` does.
+ *   recurrentActivation `hardSigmoid`, returnSequences `false`), plus `fastPath` and `seed` ({@link FastLayerOptions}).
+ * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.lstm` does; {@link RangeError} for a bad
+ *   `fastPath`, {@link TypeError} for a non-integer `seed`.
  * @example
  * const model = tf.sequential({
  *   layers: [

@@ -202,7 +202,7 @@ export function markFastLayer(layerClass: { prototype: object }): void {
  * @example
  * await initBackend();
  * fastPathBlocker(fastLstm({ units: 8 })); // null on cpu and wasm
- * fastPathBlocker(fastLstm({ units: 8, activation: "swish" })); // 'activation "swish" is not fused' 
+ * fastPathBlocker(fastLstm({ units: 8, activation: "swish" })); // 'activation "swish" is not fused'
  */
 export function fastPathBlocker(layer: unknown, kwargs: Kwargs = {}): string | null {
   if (layer === null || typeof layer !== "object" || typeof (layer as { getClassName?: unknown }).getClassName !== "function") {
@@ -220,11 +220,11 @@ export function fastPathBlocker(layer: unknown, kwargs: Kwargs = {}): string | n
   const cell = cellOfClass(className);
   if (cell === null) return `layer class "${className}" is not a recurrent layer (LSTM, GRU, SimpleRNN or Bidirectional)`;
   if (!isFastLayer(layer)) return `stock tf.layers ${className} (use the fast layer of this package)`;
-  return layerBlocker(layer, cell, kwargs);
+  return layerBlocker(layer, cell);
 }
 
 /** {@link fastPathBlocker} for a fast single-direction layer whose cell kind is known. */
-function layerBlocker(layer: unknown, cellType: CellKind, kwargs: Kwargs): string | null {
+function layerBlocker(layer: unknown, cellType: CellKind): string | null {
   const backend = tf.engine().backendName as string | null | undefined;
   if (backend == null) return "no tfjs backend is set yet (await initBackend() or tf.setBackend() first)";
   if (!FAST_RECURRENT_BACKENDS.includes(backend)) return `backend "${backend}" has no fused recurrent kernels`;
@@ -273,7 +273,7 @@ export function fastRecurrentCall(
   inputs: tf.Tensor | tf.Tensor[],
   kwargs: Kwargs,
 ): tf.Tensor | tf.Tensor[] | null {
-  const blocker = layerBlocker(layer, cellType, kwargs) ?? inputBlocker(inputs);
+  const blocker = layerBlocker(layer, cellType) ?? inputBlocker(inputs);
   if (blocker !== null) {
     reportStockPath(layer, blocker);
     return null;

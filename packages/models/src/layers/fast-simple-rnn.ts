@@ -40,8 +40,10 @@ markFastLayer(FastSimpleRNN);
  * Creates a SimpleRNN layer with the configuration, weights and results of `tf.layers.simpleRNN`, running whole
  * sequences through fused kernels on `cpu` and `wasm` (see {@link fastLstm}).
  *
- * @param config the `tf.layers.simpleRNN` configuration (`units` required; activation `tanh` by default).
- * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.simpleRNN` does.
+ * @param config the `tf.layers.simpleRNN` configuration (`units` required; activation `tanh` by default), plus
+ *   `fastPath` and `seed` ({@link FastLayerOptions}).
+ * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.simpleRNN` does; {@link RangeError} for a
+ *   bad `fastPath`, {@link TypeError} for a non-integer `seed`.
  * @example
  * const layer = fastSimpleRnn({ units: 2, returnSequences: true });
  */
