@@ -107,8 +107,8 @@ const elu: Activation = {
 };
 
 // selu (Klambauer et al. 2017) with tfjs's / Keras's constants λ and λα.
-const SELU_SCALE = 1.0507009873554804934193349852946;
-const SELU_SCALE_ALPHA = 1.7580993408473768599402175208123;
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473768;
 const selu: Activation = {
   name: "selu",
   apply: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE_ALPHA * Math.expm1(x)),

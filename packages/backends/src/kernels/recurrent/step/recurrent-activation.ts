@@ -34,9 +34,9 @@ export const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = [
 ];
 
 /** λ of selu (tfjs's `SELU_SCALE`, Klambauer et al. 2017). */
-export const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_SCALE = 1.0507009873554805;
 /** λ·α of selu (tfjs's `SELU_SCALEALPHA`). */
-export const SELU_SCALE_ALPHA = 1.7580993408473768599402175208123;
+export const SELU_SCALE_ALPHA = 1.7580993408473768;
 
 /**
  * Values whose magnitude is below this are written as 0 by the fused kernels. WebAssembly has no flush-to-zero
