@@ -1,5 +1,5 @@
 export { ModelsError } from "./models-error";
-export type { ModelsErrorCode } from "./models-error";
+export type { ModelsErrorCode, ModelsErrorDetails } from "./models-error";
 export { languageModelMetrics } from "./evaluation/language-model-metrics";
 export type { LanguageModelMetrics } from "./evaluation/language-model-metrics";
 export { createRandom, deriveSeed } from "./random";
@@ -26,8 +26,13 @@ export type { BatchIterable, LanguageModelEvaluation } from "./evaluation/evalua
 export { decodeCheckpoint, encodeCheckpoint, memoryCheckpointStore } from "./training/training-checkpoint";
 export type { CheckpointStore, EpochRecord, NamedArray, TrainingCheckpoint } from "./training/training-checkpoint";
 export { trainModel } from "./training/train-model";
+export type { TrainingResult, TrainingSession } from "./training/train-model";
+export type { TrainModelOptions, TrainingProgress } from "./training/train-model-options";
+export type { EarlyStoppingMonitor, EarlyStoppingOptions } from "./training/early-stopping";
+export type { DivergenceOptions } from "./training/divergence-monitor";
+export { clipByGlobalNorm } from "./training/clip-by-global-norm";
+export type { ClippedGradients } from "./training/clip-by-global-norm";
 export { fusedAdam, FusedAdamOptimizer } from "./training/fused-adam";
-export type { EarlyStoppingOptions, TrainModelOptions, TrainingProgress, TrainingResult } from "./training/train-model";
 export { sampleFromLogits } from "./generation/sample-from-logits";
 export type { SamplingOptions } from "./generation/sample-from-logits";
 export { generateText } from "./generation/generate-text";
@@ -36,9 +41,11 @@ export { streamText } from "./generation/stream-text";
 export type { StreamTextOptions, TextCodec } from "./generation/stream-text";
 export { streamTokens } from "./generation/stream-tokens";
 export type { GenerationMethod, GenerationOptions, StepKernels, StreamTokensOptions } from "./generation/stream-tokens";
-export { BUNDLE_FILES, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
+export { BUNDLE_FILES, BUNDLE_FORMAT_VERSION, decodeBundle, encodeBundle, httpBundleReader } from "./bundles/model-bundle";
 export type {
   BundleEncoder,
+  BundleFileChecksum,
+  BundlePartName,
   BundleFileReader,
   BundleManifest,
   DecodeBundleOptions,

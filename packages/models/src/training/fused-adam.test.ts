@@ -67,9 +67,25 @@ for (const backend of ["cpu", "wasm"] as const) {
       [fused, stock, resumed].forEach((o) => o.dispose());
     });
 
-    it("rejects a bad learning rate or beta", () => {
-      expect(() => fusedAdam(0)).toThrow("expected a positive learning rate, got 0");
-      expect(() => fusedAdam(0.1, 1)).toThrow("expected beta1 in [0, 1), got 1");
+    it("rejects a bad learning rate, beta or epsilon, from the factory and the constructor alike", () => {
+      const before = tf.memory().numTensors;
+      expect(() => fusedAdam(0)).toThrow(new RangeError("expected learningRate to be a finite number > 0, got 0"));
+      expect(() => fusedAdam(Number.POSITIVE_INFINITY)).toThrow("expected learningRate to be a finite number > 0, got Infinity");
+      expect(() => fusedAdam(0.1, 1)).toThrow("expected beta1 to be a finite number >= 0 and < 1, got 1");
+      expect(() => fusedAdam(0.1, 0.9, -0.5)).toThrow("expected beta2 to be a finite number >= 0 and < 1, got -0.5");
+      expect(() => fusedAdam(0.1, 0.9, 0.999, -1e-7)).toThrow("expected epsilon to be a finite number > 0, got -1e-7");
+      expect(() => fusedAdam(0.1, 0.9, 0.999, 0)).toThrow("expected epsilon to be a finite number > 0, got 0");
+      expect(() => fusedAdam(0.1, 0.9, 0.999, Number.NaN)).toThrow("expected epsilon to be a finite number > 0, got NaN");
+      expect(() => fusedAdam("0.1" as unknown as number)).toThrow(new TypeError('expected learningRate to be a finite number > 0, got "0.1"'));
+      expect(() => new FusedAdamOptimizer(-1, 0.9, 0.999)).toThrow("expected learningRate to be a finite number > 0, got -1");
+      expect(tf.memory().numTensors).toBe(before); // refused before tf.AdamOptimizer made its β variables
+    });
+
+    it("keeps tf.train.adam's epsilon default and configuration", () => {
+      const [fused, stock, chosen] = [fusedAdam(0.01), tf.train.adam(0.01), fusedAdam(0.01, 0.8, 0.99, 1e-5)];
+      expect(fused.getConfig()).toStrictEqual(stock.getConfig());
+      expect(chosen.getConfig()).toStrictEqual({ learningRate: 0.01, beta1: 0.8, beta2: 0.99, epsilon: 1e-5 });
+      [fused, stock, chosen].forEach((o) => o.dispose());
     });
   });
 }

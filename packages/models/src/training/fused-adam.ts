@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { ADAM_UPDATE, registerKernels } from "@recurrent/backends";
+import { checkNumber } from "./option-checks";
 
 /** The stock optimizer's state, private in its type declarations. */
 interface AdamState {
@@ -15,16 +16,31 @@ interface AdamState {
   incrementIterations(): void;
 }
 
+type Gradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
+
 /**
  * `tf.train.adam` that updates each variable with one kernel (`FusedAdamUpdate` of `@recurrent/backends`, on cpu
  * and wasm) instead of about 13 element-wise ones: the same arithmetic in the same order, one pass over memory.
  * On other backends, or where the kernel is not registered, it is the stock optimizer. Same class name (`"Adam"`),
  * configuration and weights (`getWeights` / `setWeights`: iterations, then the first and second moments), so it
- * checkpoints, saves and resumes exactly like `tf.train.adam`.
+ * checkpoints, saves and resumes exactly like `tf.train.adam`. Like the stock optimizer it never writes a variable
+ * in place: each update is computed into new tensors and `assign`ed, which is what lets `trainModel` refuse a step
+ * after the fact without copying the weights.
+ *
+ * The constructor checks its arguments (unlike `tf.train.adam`): see {@link fusedAdam}.
  */
-type Gradients = Parameters<tf.AdamOptimizer["applyGradients"]>[0];
-
 export class FusedAdamOptimizer extends tf.AdamOptimizer {
+  /**
+   * @param learningRate a finite number > 0.
+   * @param beta1 in [0, 1).
+   * @param beta2 in [0, 1).
+   * @param epsilon a finite number > 0; `null` or absent: the backend's epsilon, as `tf.train.adam`.
+   * @throws {TypeError} / {RangeError} for arguments outside those ranges.
+   */
+  constructor(learningRate: number, beta1: number, beta2: number, epsilon: number | null = null) {
+    super(...checkAdamArguments(learningRate, beta1, beta2, epsilon));
+  }
+
   override applyGradients(variableGradients: Gradients): void {
     const backend = tf.getBackend();
     if (tf.getKernel(ADAM_UPDATE, backend) === undefined) {
@@ -73,18 +89,29 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
  * @param beta1 @default 0.9
  * @param beta2 @default 0.999
  * @param epsilon @default the backend's epsilon (1e-7), as `tf.train.adam`
- * @throws {RangeError} for a learning rate that is not a positive number or a β outside [0, 1).
+ * @throws {TypeError} for an argument that is not a number.
+ * @throws {RangeError} for a learning rate or epsilon that is not a finite number > 0 (with ε = 0, Adam divides 0
+ *   by 0 for a variable whose gradients have all been 0), or a β outside [0, 1).
  * @example
  * const optimizer = fusedAdam(1e-3);
  * optimizer.minimize(() => loss(), false, variables);
  */
 export function fusedAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon?: number): FusedAdamOptimizer {
-  if (!(typeof learningRate === "number" && learningRate > 0 && Number.isFinite(learningRate))) {
-    throw new RangeError(`expected a positive learning rate, got ${String(learningRate)}`);
-  }
-  for (const [key, b] of [["beta1", beta1], ["beta2", beta2]] as const) {
-    if (!(typeof b === "number" && b >= 0 && b < 1)) throw new RangeError(`expected ${key} in [0, 1), got ${String(b)}`);
-  }
+  checkAdamArguments(learningRate, beta1, beta2, epsilon ?? null); // before registering anything
   registerKernels(["adam"]);
-  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
+  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon ?? null);
+}
+
+function checkAdamArguments(
+  learningRate: unknown,
+  beta1: unknown,
+  beta2: unknown,
+  epsilon: unknown,
+): [learningRate: number, beta1: number, beta2: number, epsilon: number | undefined] {
+  return [
+    checkNumber("learningRate", learningRate, { above: 0 }),
+    checkNumber("beta1", beta1, { min: 0, below: 1 }),
+    checkNumber("beta2", beta2, { min: 0, below: 1 }),
+    epsilon === null || epsilon === undefined ? undefined : checkNumber("epsilon", epsilon, { above: 0 }),
+  ];
 }

@@ -1,4 +1,5 @@
 import { ModelsError } from "../models-error";
+import { DivergenceMonitor, type DivergenceState } from "./divergence-monitor";
 
 /** One named array of a checkpoint (a model or optimizer weight). */
 export interface NamedArray {
@@ -19,8 +20,14 @@ export interface EpochRecord {
   valLoss?: number;
   /** Validation accuracy, when a validation source was given. */
   valAccuracy?: number;
-  /** Wall time of the epoch (training and validation), in seconds. */
+  /** Wall time of the epoch (training, validation and checkpoints), in seconds, summed over the sessions it took. */
   seconds: number;
+  /**
+   * Time spent in the epoch's optimizer steps (forward, backward, update and its checks), in seconds, summed over
+   * sessions: `1000 * stepSeconds / batches` is its milliseconds per step. `trainModel` always records it (0 for
+   * epochs of checkpoints written before it did); optional so that records built elsewhere keep their type.
+   */
+  stepSeconds?: number;
   /** Optimizer steps in the epoch. */
   batches: number;
   /** Sequence positions processed in the epoch (batch × time, summed). */
@@ -39,8 +46,8 @@ export interface TrainingCheckpoint {
   batchesDone: number;
   /** Total optimizer steps so far. */
   step: number;
-  /** Running sums of the epoch in progress. */
-  partial: { lossSum: number; sequences: number; correct: number; examples: number; tokens: number; seconds: number };
+  /** Running sums of the epoch in progress (`seconds` and `stepSeconds` as in {@link EpochRecord}). */
+  partial: { lossSum: number; sequences: number; correct: number; examples: number; tokens: number; seconds: number; stepSeconds: number };
   history: EpochRecord[];
   /** Early-stopping state. */
   best: { value: number; epoch: number; weights: NamedArray[] } | null;
@@ -50,8 +57,11 @@ export interface TrainingCheckpoint {
   finished: boolean;
   /** Why it finished, when it did. */
   stopReason: "epochs" | "early-stopping" | "max-steps" | null;
+  /** The model's weights after the last step (with early stopping: not the best epoch's, which are in `best`). */
   weights: NamedArray[];
   optimizer: NamedArray[];
+  /** The divergence monitor's state (see `trainModel`'s `divergence` option). */
+  divergence: DivergenceState;
 }
 
 const MAGIC = "RCKPT1\n";
@@ -141,13 +151,25 @@ export function decodeCheckpoint(bytes: Uint8Array): TrainingCheckpoint {
       }
       const copy = data.slice(e.offset, e.offset + byteLength);
       const arr = e.dtype === "int32" ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
+      if (arr instanceof Float32Array) {
+        const bad = arr.findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) fail(`array ${e.name} holds ${arr[bad]} at index ${bad} (training never saves non-finite values)`);
+      }
       return { name: e.name, shape: e.shape, data: arr };
     });
   };
   const best = header.best as { value: number; epoch: number; weights: unknown } | null;
   const { formatVersion: _v, ...rest } = header;
+  const state = rest as unknown as TrainingCheckpoint;
+  if (typeof state.partial !== "object" || state.partial === null || !Array.isArray(state.history)) {
+    fail("its header lacks the progress of the run (partial, history)");
+  }
+  // fields added after the first checkpoints were written
   return {
-    ...(rest as unknown as TrainingCheckpoint),
+    ...state,
+    partial: { ...state.partial, stepSeconds: state.partial.stepSeconds ?? 0 },
+    history: state.history.map((r) => ({ ...r, stepSeconds: r.stepSeconds ?? 0 })),
+    divergence: state.divergence ?? DivergenceMonitor.initial(),
     weights: read(header.weights),
     optimizer: read(header.optimizer),
     best: best === null || best === undefined ? null : { value: best.value, epoch: best.epoch, weights: read(best.weights) },
