@@ -5,6 +5,7 @@ import { initBackend, type BackendReport } from "@recurrent/backends";
 import {
   buildSentimentModel,
   CELL_KINDS,
+  resolveSentimentModelOptions,
   evaluateSentimentModel,
   fusedAdam,
   predictProbabilities,
@@ -91,6 +92,7 @@ interface TrainFlags {
   bucket: boolean;
   batchSize: number;
   cell: CellKind;
+  resetAfter: boolean;
   bidirectional: boolean;
   layers: number;
   units: number;
@@ -124,6 +126,7 @@ function runConfigOf(flags: TrainFlags): RunConfig {
       denseUnits: flags.denseUnits,
       dropout: flags.dropout,
       maskPadding: flags.mask,
+      ...(flags.resetAfter ? { resetAfter: true } : {}), // absent when false: run.json of older runs stay resumable
     },
     learningRate: flags.learningRate,
     clipNorm: flags.clipNorm ?? null,
@@ -167,6 +170,7 @@ async function writeOutputs(folder: RunFolder, metrics: Record<string, unknown>)
 
 async function train(flags: TrainFlags): Promise<void> {
   const wanted = runConfigOf(flags);
+  resolveSentimentModelOptions({ vocabSize: 1, ...wanted.model, implementation: flags.implementation }); // bad combinations (--reset-after without --cell gru) fail before the data is read
   const folder = await RunFolder.open(flags.runDir, { command: "imdb-sentiment train" });
   const run = { folder, config: wanted, identity: IDENTITY, restart: flags.restart };
   // refuse a mismatched or damaged run folder before reading any data
@@ -376,6 +380,7 @@ program
   .option("--bucket", "batch reviews of similar length together (less padding; batches reshuffled each epoch)", false)
   .option("--batch-size <n>", "batch size", int("batch-size"), 32)
   .option("--cell <kind>", `recurrent cell: ${CELL_KINDS.join(", ")} (tfjs / Keras spellings accepted)`, cellOption, "lstm")
+  .option("--reset-after", "with --cell gru: Keras's reset_after=True GRU (keras.layers.GRU's default; fast layers only)", false)
   .option("--no-bidirectional", "unidirectional recurrent layers")
   .option("--layers <n>", "stacked recurrent layers", int("layers"), 1)
   .option("--units <n>", "units per recurrent layer and direction", int("units"), 64)

@@ -10,7 +10,8 @@ export interface RunConfig {
   maxTokens: number | null;
   batchSize: number;
   bucket: boolean;
-  model: Required<Pick<SentimentModelOptions, "cell" | "bidirectional" | "layers" | "units" | "embeddingDim" | "denseUnits" | "dropout" | "maskPadding">>;
+  model: Required<Pick<SentimentModelOptions, "cell" | "bidirectional" | "layers" | "units" | "embeddingDim" | "denseUnits" | "dropout" | "maskPadding">> &
+    Pick<SentimentModelOptions, "resetAfter">;
   learningRate: number;
   clipNorm: number | null;
   epochs: number;

@@ -9,6 +9,14 @@ export const TANH = 1;
 export const SIGMOID = 2;
 export const HARD_SIGMOID = 3;
 export const RELU = 4;
+export const SOFTSIGN = 5;
+export const ELU = 6;
+export const SELU = 7;
+export const SOFTPLUS = 8;
+
+// selu's λ and λ·α (tfjs's SELU_SCALE, SELU_SCALEALPHA)
+const SELU_SCALE: f32 = 1.0507009873554804934193349852946;
+const SELU_SCALE_ALPHA: f32 = 1.7580993408473768599402175208123;
 
 /**
  * e^x for 4 lanes: Cephes-style range reduction and degree-5 polynomial, relative error about 1e-7. Written with
@@ -35,6 +43,25 @@ export const RELU = 4;
   return f32x4.mul(y, pow2);
 }
 
+/**
+ * log(1 + u) for 4 lanes with u in [0, 1]: 2·atanh(s), s = u / (2 + u) in [0, 1/3], as its odd series up to s^15
+ * (the next term is below 1e-8 of the result).
+ */
+// @ts-ignore: decorator
+@inline export function log1pUnit(u: v128): v128 {
+  const s = f32x4.div(u, f32x4.add(u, f32x4.splat(2.0)));
+  const s2 = f32x4.mul(s, s);
+  let p = f32x4.splat(<f32>(1.0 / 15.0));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 13.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 11.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 9.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 7.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 5.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(<f32>(1.0 / 3.0)));
+  p = f32x4.add(f32x4.mul(p, s2), f32x4.splat(1.0));
+  return f32x4.mul(f32x4.add(s, s), p);
+}
+
 // @ts-ignore: decorator
 @inline export function activate(x: v128, code: i32): v128 {
   if (code == TANH) {
@@ -50,6 +77,7 @@ export const RELU = 4;
     return f32x4.max(f32x4.min(y, f32x4.splat(1.0)), f32x4.splat(0.0));
   }
   if (code == RELU) return f32x4.max(x, f32x4.splat(0.0));
+  if (code >= SOFTSIGN) return activateMore(x, code);
   return x;
 }
 
@@ -63,6 +91,38 @@ export const RELU = 4;
     return v128.and(f32x4.splat(0.2), inside);
   }
   if (code == RELU) return v128.and(f32x4.splat(1.0), f32x4.gt(y, f32x4.splat(0.0)));
+  if (code >= SOFTSIGN) return derivativeMore(y, code);
+  return f32x4.splat(1.0);
+}
+
+// The activations added after the first five, out of line so that every inlined activate() stays small (the
+// module is about half the size it would be with them inlined at every call site); one call per 4 lanes.
+function activateMore(x: v128, code: i32): v128 {
+  if (code == SOFTSIGN) return f32x4.div(x, f32x4.add(f32x4.splat(1.0), f32x4.abs(x)));
+  if (code == ELU || code == SELU) {
+    // e^x − 1 on the negative side (e^min(x, 0), so large x cannot overflow), x on the positive side
+    const em1 = f32x4.sub(expv(f32x4.min(x, f32x4.splat(0.0))), f32x4.splat(1.0));
+    const positive = f32x4.gt(x, f32x4.splat(0.0));
+    if (code == ELU) return v128.bitselect(x, em1, positive);
+    return v128.bitselect(f32x4.mul(x, f32x4.splat(SELU_SCALE)), f32x4.mul(em1, f32x4.splat(SELU_SCALE_ALPHA)), positive);
+  }
+  if (code == SOFTPLUS) {
+    // max(x, 0) + log1p(e^−|x|)
+    return f32x4.add(f32x4.max(x, f32x4.splat(0.0)), log1pUnit(expv(f32x4.neg(f32x4.abs(x)))));
+  }
+  return x;
+}
+
+function derivativeMore(y: v128, code: i32): v128 {
+  if (code == SOFTSIGN) {
+    const a = f32x4.sub(f32x4.splat(1.0), f32x4.abs(y));
+    return f32x4.mul(a, a);
+  }
+  if (code == ELU) return v128.bitselect(f32x4.splat(1.0), f32x4.add(y, f32x4.splat(1.0)), f32x4.gt(y, f32x4.splat(0.0)));
+  if (code == SELU) {
+    return v128.bitselect(f32x4.splat(SELU_SCALE), f32x4.add(y, f32x4.splat(SELU_SCALE_ALPHA)), f32x4.gt(y, f32x4.splat(0.0)));
+  }
+  if (code == SOFTPLUS) return f32x4.sub(f32x4.splat(1.0), expv(f32x4.neg(y)));
   return f32x4.splat(1.0);
 }
 

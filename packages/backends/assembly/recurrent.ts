@@ -4,9 +4,25 @@
 // stub runtime, no assertions and an empty abort), so it never touches heap bytes other than its outputs.
 //
 // Semantics are exactly those of the JavaScript kernels in src/kernels/recurrent/step/*-step.ts (tf.layers gate
-// layouts, masking by copying the previous state, flushing |v| < 1e-30 to 0); the tests run both.
+// layouts, Keras's reset-after GRU, masking by copying the previous state, recurrent-dropout masks, flushing
+// |v| < 1e-30 to 0); the tests run both.
 
 import { activate, derivative, flush, ld, ldOpt, lstmCellBackward, lstmCellForward, maskedOut, st } from "./cell-math";
+
+// h ⊙ m for a row of `units` values (recurrent dropout: the operand of the next step's product), flushed.
+function dropRow(hRow: usize, mRow: usize, outRow: usize, units: usize): void {
+  const vecEnd = units & ~(<usize>3);
+  let j: usize = 0;
+  for (; j < vecEnd; j += 4) st(outRow + (j << 2), flush(f32x4.mul(ld(hRow + (j << 2), true), ld(mRow + (j << 2), true))), true);
+  for (; j < units; j++) st(outRow + (j << 2), flush(f32x4.mul(ld(hRow + (j << 2), false), ld(mRow + (j << 2), false))), false);
+}
+
+// dhRec ⊙ m (or dhRec alone without recurrent dropout; 0 when dhRec is absent).
+// @ts-ignore: decorator
+@inline function recurrentGrad(dhRecRow: usize, mRow: usize, o4: usize, vec: bool): v128 {
+  const d = ldOpt(dhRecRow, o4, vec);
+  return mRow == 0 ? d : f32x4.mul(d, ld(mRow + o4, vec));
+}
 
 // @ts-ignore: decorator
 @inline function lstmForwardAt(
@@ -26,11 +42,12 @@ import { activate, derivative, flush, ld, ldOpt, lstmCellBackward, lstmCellForwa
 
 /**
  * One LSTM step (see lstmStepSpec): xw `[batch, time, 4·units]`, hu `[batch, 4·units]`, hPrev/cPrev `[batch, units]`,
- * optional mask `[batch, time]`; writes h, c `[batch, units]` and gates `[batch, 4·units]`.
+ * optional mask `[batch, time]` and recurrent-dropout mask `[batch, units]`; writes h, c `[batch, units]`, gates
+ * `[batch, 4·units]` and, with the recurrent mask, hDropped = h ⊙ mask `[batch, units]`.
  */
 export function lstmForward(
-  xwPtr: usize, huPtr: usize, hPrevPtr: usize, cPrevPtr: usize, maskPtr: usize,
-  hPtr: usize, cPtr: usize, gatesPtr: usize,
+  xwPtr: usize, huPtr: usize, hPrevPtr: usize, cPrevPtr: usize, maskPtr: usize, recMaskPtr: usize,
+  hPtr: usize, cPtr: usize, gatesPtr: usize, hDroppedPtr: usize,
   batch: i32, time: i32, units: i32, t: i32, act: i32, rec: i32,
 ): void {
   const U = <usize>units;
@@ -43,29 +60,30 @@ export function lstmForward(
       memory.copy(hPtr + sRow, hPrevPtr + sRow, U << 2);
       memory.copy(cPtr + sRow, cPrevPtr + sRow, U << 2);
       memory.fill(gRow, 0, G << 2);
-      continue;
+    } else {
+      const xwRow = xwPtr + (((b * <usize>time + <usize>t) * G) << 2);
+      const huRow = huPtr + ((b * G) << 2);
+      let j: usize = 0;
+      for (; j < vecEnd; j += 4) {
+        lstmForwardAt(xwRow, huRow, hPrevPtr + sRow, cPrevPtr + sRow, hPtr + sRow, cPtr + sRow, gRow, j, U, act, rec, true);
+      }
+      for (; j < U; j++) {
+        lstmForwardAt(xwRow, huRow, hPrevPtr + sRow, cPrevPtr + sRow, hPtr + sRow, cPtr + sRow, gRow, j, U, act, rec, false);
+      }
     }
-    const xwRow = xwPtr + (((b * <usize>time + <usize>t) * G) << 2);
-    const huRow = huPtr + ((b * G) << 2);
-    let j: usize = 0;
-    for (; j < vecEnd; j += 4) {
-      lstmForwardAt(xwRow, huRow, hPrevPtr + sRow, cPrevPtr + sRow, hPtr + sRow, cPtr + sRow, gRow, j, U, act, rec, true);
-    }
-    for (; j < U; j++) {
-      lstmForwardAt(xwRow, huRow, hPrevPtr + sRow, cPrevPtr + sRow, hPtr + sRow, cPtr + sRow, gRow, j, U, act, rec, false);
-    }
+    if (recMaskPtr != 0) dropRow(hPtr + sRow, recMaskPtr + sRow, hDroppedPtr + sRow, U);
   }
 }
 
 // @ts-ignore: decorator
 @inline function lstmBackwardAt(
-  gRow: usize, cRow: usize, cPrevRow: usize, dhRecRow: usize, dhCarryRow: usize, dOutRow: usize, dcNextRow: usize,
-  dzRow: usize, dcPrevRow: usize, dhCarryPrevRow: usize,
+  gRow: usize, cRow: usize, cPrevRow: usize, dhRecRow: usize, recMaskRow: usize, dhCarryRow: usize, dOutRow: usize,
+  dcNextRow: usize, dzRow: usize, dcPrevRow: usize, dhCarryPrevRow: usize,
   j: usize, units: usize, act: i32, rec: i32, valid: bool, vec: bool,
 ): void {
   const o4 = j << 2;
   const u4 = units << 2;
-  const dh = f32x4.add(f32x4.add(ldOpt(dhRecRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
+  const dh = f32x4.add(f32x4.add(recurrentGrad(dhRecRow, recMaskRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
   const dcIn = ldOpt(dcNextRow, o4, vec);
   const zero = f32x4.splat(0.0);
   if (!valid) {
@@ -83,11 +101,12 @@ export function lstmForward(
 
 /**
  * Backward of one LSTM step (see lstmStepGradSpec). Optional inputs (pointer 0): dhRec, dhCarry, dcNext
- * `[batch, units]`, dOut `[batch, outTime, units]` read at s, mask `[batch, maskTime]` read at t.
+ * `[batch, units]`, dOut `[batch, outTime, units]` read at s, mask `[batch, maskTime]` read at t, recurrent-dropout
+ * mask `[batch, units]` (multiplies dhRec).
  */
 export function lstmBackward(
   gatesPtr: usize, cPtr: usize, cPrevPtr: usize, dhRecPtr: usize, dhCarryPtr: usize, dOutPtr: usize,
-  dcNextPtr: usize, maskPtr: usize, dzPtr: usize, dcPrevPtr: usize, dhCarryPrevPtr: usize,
+  dcNextPtr: usize, maskPtr: usize, recMaskPtr: usize, dzPtr: usize, dcPrevPtr: usize, dhCarryPrevPtr: usize,
   batch: i32, units: i32, outTime: i32, maskTime: i32, t: i32, s: i32, act: i32, rec: i32,
 ): void {
   const U = <usize>units;
@@ -99,21 +118,22 @@ export function lstmBackward(
     const valid = !maskedOut(maskPtr, b * <usize>maskTime + <usize>t);
     const dOutRow: usize = dOutPtr == 0 ? 0 : dOutPtr + (((b * <usize>outTime + <usize>s) * U) << 2);
     const dhRecRow: usize = dhRecPtr == 0 ? 0 : dhRecPtr + sRow;
+    const recMaskRow: usize = recMaskPtr == 0 ? 0 : recMaskPtr + sRow;
     const dhCarryRow: usize = dhCarryPtr == 0 ? 0 : dhCarryPtr + sRow;
     const dcNextRow: usize = dcNextPtr == 0 ? 0 : dcNextPtr + sRow;
     let j: usize = 0;
     for (; j < vecEnd; j += 4) {
-      lstmBackwardAt(gatesPtr + gRow, cPtr + sRow, cPrevPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dcNextRow,
+      lstmBackwardAt(gatesPtr + gRow, cPtr + sRow, cPrevPtr + sRow, dhRecRow, recMaskRow, dhCarryRow, dOutRow, dcNextRow,
         dzPtr + gRow, dcPrevPtr + sRow, dhCarryPrevPtr + sRow, j, U, act, rec, valid, true);
     }
     for (; j < U; j++) {
-      lstmBackwardAt(gatesPtr + gRow, cPtr + sRow, cPrevPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dcNextRow,
+      lstmBackwardAt(gatesPtr + gRow, cPtr + sRow, cPrevPtr + sRow, dhRecRow, recMaskRow, dhCarryRow, dOutRow, dcNextRow,
         dzPtr + gRow, dcPrevPtr + sRow, dhCarryPrevPtr + sRow, j, U, act, rec, valid, false);
     }
   }
 }
 
-// ---- GRU (tf.layers, resetAfter false, gates z, r, h) ----
+// ---- GRU (gates z, r, h; resetAfter 0 = tf.layers, 1 = Keras's default) ----
 
 // @ts-ignore: decorator
 @inline function gruGatesAt(xwRow: usize, huRow: usize, hPrevRow: usize, zrRow: usize, rhRow: usize, j: usize, units: usize, rec: i32, vec: bool): void {
@@ -126,41 +146,65 @@ export function lstmBackward(
   st(rhRow + o4, flush(f32x4.mul(r, ld(hPrevRow + o4, vec))), vec);
 }
 
-/** GRU gates (see gruGatesSpec): zr `[batch, 2·units]`, rh `[batch, units]`. */
+// resetAfter: hu has all three blocks; rb (0 = none) the recurrent bias [3·units]; writes r ⊙ (hu_h + rb_h).
+// @ts-ignore: decorator
+@inline function gruGatesAfterAt(xwRow: usize, huRow: usize, rb: usize, zrRow: usize, rhuRow: usize, j: usize, units: usize, rec: i32, vec: bool): void {
+  const o4 = j << 2;
+  const u4 = units << 2;
+  const z = activate(f32x4.add(f32x4.add(ld(xwRow + o4, vec), ld(huRow + o4, vec)), ldOpt(rb, o4, vec)), rec);
+  const r = activate(f32x4.add(f32x4.add(ld(xwRow + u4 + o4, vec), ld(huRow + u4 + o4, vec)), ldOpt(rb, u4 + o4, vec)), rec);
+  st(zrRow + o4, z, vec);
+  st(zrRow + u4 + o4, r, vec);
+  const rc = f32x4.add(ld(huRow + 2 * u4 + o4, vec), ldOpt(rb, 2 * u4 + o4, vec));
+  st(rhuRow + o4, flush(f32x4.mul(r, rc)), vec);
+}
+
+/** GRU gates (see gruGatesSpec): zr `[batch, 2·units]`, and rh `[batch, units]` (resetAfter 0) or rhu (resetAfter 1). */
 export function gruGates(
-  xwPtr: usize, huPtr: usize, hPrevPtr: usize, zrPtr: usize, rhPtr: usize,
-  batch: i32, time: i32, units: i32, t: i32, rec: i32,
+  xwPtr: usize, huPtr: usize, hPrevPtr: usize, recBiasPtr: usize, zrPtr: usize, secondPtr: usize,
+  batch: i32, time: i32, units: i32, t: i32, rec: i32, resetAfter: i32,
 ): void {
   const U = <usize>units;
   const vecEnd = U & ~(<usize>3);
+  const huWidth: usize = resetAfter != 0 ? 3 * U : 2 * U;
   for (let b: usize = 0; b < <usize>batch; b++) {
     const xwRow = xwPtr + (((b * <usize>time + <usize>t) * 3 * U) << 2);
-    const huRow = huPtr + ((b * 2 * U) << 2);
+    const huRow = huPtr + ((b * huWidth) << 2);
     const zrRow = zrPtr + ((b * 2 * U) << 2);
     const sRow = (b * U) << 2;
     let j: usize = 0;
-    for (; j < vecEnd; j += 4) gruGatesAt(xwRow, huRow, hPrevPtr + sRow, zrRow, rhPtr + sRow, j, U, rec, true);
-    for (; j < U; j++) gruGatesAt(xwRow, huRow, hPrevPtr + sRow, zrRow, rhPtr + sRow, j, U, rec, false);
+    if (resetAfter != 0) {
+      for (; j < vecEnd; j += 4) gruGatesAfterAt(xwRow, huRow, recBiasPtr, zrRow, secondPtr + sRow, j, U, rec, true);
+      for (; j < U; j++) gruGatesAfterAt(xwRow, huRow, recBiasPtr, zrRow, secondPtr + sRow, j, U, rec, false);
+    } else {
+      for (; j < vecEnd; j += 4) gruGatesAt(xwRow, huRow, hPrevPtr + sRow, zrRow, secondPtr + sRow, j, U, rec, true);
+      for (; j < U; j++) gruGatesAt(xwRow, huRow, hPrevPtr + sRow, zrRow, secondPtr + sRow, j, U, rec, false);
+    }
   }
 }
 
 // @ts-ignore: decorator
-@inline function gruStateAt(xwRow: usize, zrRow: usize, rhuRow: usize, hPrevRow: usize, hRow: usize, hhRow: usize, j: usize, act: i32, valid: bool, vec: bool): void {
+@inline function gruStateAt(
+  xwRow: usize, zrRow: usize, rhuRow: usize, hPrevRow: usize, recMaskRow: usize, hRow: usize, hhRow: usize,
+  j: usize, act: i32, valid: bool, vec: bool,
+): void {
   const o4 = j << 2;
   const hh = activate(f32x4.add(ld(xwRow + o4, vec), ld(rhuRow + o4, vec)), act);
   st(hhRow + o4, hh, vec);
-  const hPrev = ld(hPrevRow + o4, vec);
+  let hPrev = ld(hPrevRow + o4, vec);
   if (!valid) {
     st(hRow + o4, hPrev, vec);
     return;
   }
+  if (recMaskRow != 0) hPrev = f32x4.mul(hPrev, ld(recMaskRow + o4, vec));
   const z = ld(zrRow + o4, vec);
   st(hRow + o4, flush(f32x4.add(f32x4.mul(z, hPrev), f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), hh))), vec);
 }
 
-/** GRU candidate and new state (see gruStateSpec): h, hh `[batch, units]`. */
+/** GRU candidate and new state (see gruStateSpec): h, hh `[batch, units]`, and hDropped with the recurrent mask. */
 export function gruState(
-  xwPtr: usize, zrPtr: usize, rhuPtr: usize, hPrevPtr: usize, maskPtr: usize, hPtr: usize, hhPtr: usize,
+  xwPtr: usize, zrPtr: usize, rhuPtr: usize, hPrevPtr: usize, maskPtr: usize, recMaskPtr: usize,
+  hPtr: usize, hhPtr: usize, hDroppedPtr: usize,
   batch: i32, time: i32, units: i32, t: i32, act: i32,
 ): void {
   const U = <usize>units;
@@ -169,20 +213,22 @@ export function gruState(
     const xwRow = xwPtr + (((b * <usize>time + <usize>t) * 3 * U + 2 * U) << 2);
     const zrRow = zrPtr + ((b * 2 * U) << 2);
     const sRow = (b * U) << 2;
+    const recMaskRow: usize = recMaskPtr == 0 ? 0 : recMaskPtr + sRow;
     const valid = !maskedOut(maskPtr, b * <usize>time + <usize>t);
     let j: usize = 0;
-    for (; j < vecEnd; j += 4) gruStateAt(xwRow, zrRow, rhuPtr + sRow, hPrevPtr + sRow, hPtr + sRow, hhPtr + sRow, j, act, valid, true);
-    for (; j < U; j++) gruStateAt(xwRow, zrRow, rhuPtr + sRow, hPrevPtr + sRow, hPtr + sRow, hhPtr + sRow, j, act, valid, false);
+    for (; j < vecEnd; j += 4) gruStateAt(xwRow, zrRow, rhuPtr + sRow, hPrevPtr + sRow, recMaskRow, hPtr + sRow, hhPtr + sRow, j, act, valid, true);
+    for (; j < U; j++) gruStateAt(xwRow, zrRow, rhuPtr + sRow, hPrevPtr + sRow, recMaskRow, hPtr + sRow, hhPtr + sRow, j, act, valid, false);
+    if (recMaskPtr != 0) dropRow(hPtr + sRow, recMaskRow, hDroppedPtr + sRow, U);
   }
 }
 
 // @ts-ignore: decorator
 @inline function gruStateGradAt(
-  zrRow: usize, hhRow: usize, hPrevRow: usize, dhRecRow: usize, dhCarryRow: usize, dOutRow: usize,
+  zrRow: usize, hhRow: usize, hPrevRow: usize, dhRecRow: usize, recMaskRow: usize, dhCarryRow: usize, dOutRow: usize,
   dzhRow: usize, dzzRow: usize, dhPartialRow: usize, j: usize, act: i32, rec: i32, valid: bool, vec: bool,
 ): void {
   const o4 = j << 2;
-  const dh = f32x4.add(f32x4.add(ldOpt(dhRecRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
+  const dh = f32x4.add(f32x4.add(recurrentGrad(dhRecRow, recMaskRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
   if (!valid) {
     st(dzhRow + o4, f32x4.splat(0.0), vec);
     st(dzzRow + o4, f32x4.splat(0.0), vec);
@@ -200,7 +246,7 @@ export function gruState(
 /** GRU backward, first part (see gruStateGradSpec). */
 export function gruStateGrad(
   zrPtr: usize, hhPtr: usize, hPrevPtr: usize, dhRecPtr: usize, dhCarryPtr: usize, dOutPtr: usize, maskPtr: usize,
-  dzhPtr: usize, dzzPtr: usize, dhPartialPtr: usize,
+  recMaskPtr: usize, dzhPtr: usize, dzzPtr: usize, dhPartialPtr: usize,
   batch: i32, units: i32, outTime: i32, maskTime: i32, t: i32, s: i32, act: i32, rec: i32,
 ): void {
   const U = <usize>units;
@@ -211,55 +257,77 @@ export function gruStateGrad(
     const valid = !maskedOut(maskPtr, b * <usize>maskTime + <usize>t);
     const dOutRow: usize = dOutPtr == 0 ? 0 : dOutPtr + (((b * <usize>outTime + <usize>s) * U) << 2);
     const dhRecRow: usize = dhRecPtr == 0 ? 0 : dhRecPtr + sRow;
+    const recMaskRow: usize = recMaskPtr == 0 ? 0 : recMaskPtr + sRow;
     const dhCarryRow: usize = dhCarryPtr == 0 ? 0 : dhCarryPtr + sRow;
     let j: usize = 0;
     for (; j < vecEnd; j += 4) {
-      gruStateGradAt(zrRow, hhPtr + sRow, hPrevPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dzhPtr + sRow, dzzPtr + sRow, dhPartialPtr + sRow, j, act, rec, valid, true);
+      gruStateGradAt(zrRow, hhPtr + sRow, hPrevPtr + sRow, dhRecRow, recMaskRow, dhCarryRow, dOutRow, dzhPtr + sRow, dzzPtr + sRow, dhPartialPtr + sRow, j, act, rec, valid, true);
     }
     for (; j < U; j++) {
-      gruStateGradAt(zrRow, hhPtr + sRow, hPrevPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dzhPtr + sRow, dzzPtr + sRow, dhPartialPtr + sRow, j, act, rec, valid, false);
+      gruStateGradAt(zrRow, hhPtr + sRow, hPrevPtr + sRow, dhRecRow, recMaskRow, dhCarryRow, dOutRow, dzhPtr + sRow, dzzPtr + sRow, dhPartialPtr + sRow, j, act, rec, valid, false);
     }
   }
 }
 
+// resetAfter 0: a = dRh, bRow = hPrev; dzr has 2 blocks, dhCarryPrev = (dhPartial + dRh ⊙ r) ⊙ m.
+// resetAfter 1: a = dzh, bRow = hu (3 blocks), rb = recurrent bias; dzr has 3 blocks (z, r, dzh ⊙ r),
+// dhCarryPrev = dhPartial ⊙ m.
 // @ts-ignore: decorator
 @inline function gruGatesGradAt(
-  dRhRow: usize, zrRow: usize, hPrevRow: usize, dzzRow: usize, dhPartialRow: usize, dzrRow: usize, dhCarryPrevRow: usize,
-  j: usize, units: usize, rec: i32, valid: bool, vec: bool,
+  aRow: usize, zrRow: usize, bRow: usize, rb: usize, dzzRow: usize, dhPartialRow: usize, recMaskRow: usize,
+  dzrRow: usize, dhCarryPrevRow: usize, j: usize, units: usize, rec: i32, after: bool, valid: bool, vec: bool,
 ): void {
   const o4 = j << 2;
   const u4 = units << 2;
+  const zero = f32x4.splat(0.0);
   if (!valid) {
-    st(dzrRow + o4, f32x4.splat(0.0), vec);
-    st(dzrRow + u4 + o4, f32x4.splat(0.0), vec);
+    st(dzrRow + o4, zero, vec);
+    st(dzrRow + u4 + o4, zero, vec);
+    if (after) st(dzrRow + 2 * u4 + o4, zero, vec);
     st(dhCarryPrevRow + o4, ld(dhPartialRow + o4, vec), vec);
     return;
   }
   const r = ld(zrRow + u4 + o4, vec);
-  const drh = ld(dRhRow + o4, vec);
+  const a = ld(aRow + o4, vec);
   st(dzrRow + o4, ld(dzzRow + o4, vec), vec);
-  st(dzrRow + u4 + o4, flush(f32x4.mul(f32x4.mul(drh, ld(hPrevRow + o4, vec)), derivative(r, rec))), vec);
-  st(dhCarryPrevRow + o4, flush(f32x4.add(ld(dhPartialRow + o4, vec), f32x4.mul(drh, r))), vec);
+  let carry: v128;
+  if (after) {
+    const rc = f32x4.add(ld(bRow + 2 * u4 + o4, vec), ldOpt(rb, 2 * u4 + o4, vec));
+    st(dzrRow + u4 + o4, flush(f32x4.mul(f32x4.mul(a, rc), derivative(r, rec))), vec);
+    st(dzrRow + 2 * u4 + o4, flush(f32x4.mul(a, r)), vec);
+    carry = ld(dhPartialRow + o4, vec);
+  } else {
+    st(dzrRow + u4 + o4, flush(f32x4.mul(f32x4.mul(a, ld(bRow + o4, vec)), derivative(r, rec))), vec);
+    carry = f32x4.add(ld(dhPartialRow + o4, vec), f32x4.mul(a, r));
+  }
+  if (recMaskRow != 0) carry = f32x4.mul(carry, ld(recMaskRow + o4, vec));
+  st(dhCarryPrevRow + o4, flush(carry), vec);
 }
 
 /** GRU backward, second part (see gruGatesGradSpec). */
 export function gruGatesGrad(
-  dRhPtr: usize, zrPtr: usize, hPrevPtr: usize, dzzPtr: usize, dhPartialPtr: usize, maskPtr: usize,
-  dzrPtr: usize, dhCarryPrevPtr: usize,
-  batch: i32, units: i32, maskTime: i32, t: i32, rec: i32,
+  aPtr: usize, zrPtr: usize, bPtr: usize, recBiasPtr: usize, dzzPtr: usize, dhPartialPtr: usize, maskPtr: usize,
+  recMaskPtr: usize, dzrPtr: usize, dhCarryPrevPtr: usize,
+  batch: i32, units: i32, maskTime: i32, t: i32, rec: i32, resetAfter: i32,
 ): void {
   const U = <usize>units;
   const vecEnd = U & ~(<usize>3);
+  const after = resetAfter != 0;
+  const dzrWidth: usize = after ? 3 * U : 2 * U;
+  const bWidth: usize = after ? 3 * U : U;
   for (let b: usize = 0; b < <usize>batch; b++) {
     const sRow = (b * U) << 2;
     const zRow = (b * 2 * U) << 2;
+    const dzrRow = dzrPtr + ((b * dzrWidth) << 2);
+    const bRow = bPtr + ((b * bWidth) << 2);
+    const recMaskRow: usize = recMaskPtr == 0 ? 0 : recMaskPtr + sRow;
     const valid = !maskedOut(maskPtr, b * <usize>maskTime + <usize>t);
     let j: usize = 0;
     for (; j < vecEnd; j += 4) {
-      gruGatesGradAt(dRhPtr + sRow, zrPtr + zRow, hPrevPtr + sRow, dzzPtr + sRow, dhPartialPtr + sRow, dzrPtr + zRow, dhCarryPrevPtr + sRow, j, U, rec, valid, true);
+      gruGatesGradAt(aPtr + sRow, zrPtr + zRow, bRow, recBiasPtr, dzzPtr + sRow, dhPartialPtr + sRow, recMaskRow, dzrRow, dhCarryPrevPtr + sRow, j, U, rec, after, valid, true);
     }
     for (; j < U; j++) {
-      gruGatesGradAt(dRhPtr + sRow, zrPtr + zRow, hPrevPtr + sRow, dzzPtr + sRow, dhPartialPtr + sRow, dzrPtr + zRow, dhCarryPrevPtr + sRow, j, U, rec, valid, false);
+      gruGatesGradAt(aPtr + sRow, zrPtr + zRow, bRow, recBiasPtr, dzzPtr + sRow, dhPartialPtr + sRow, recMaskRow, dzrRow, dhCarryPrevPtr + sRow, j, U, rec, after, valid, false);
     }
   }
 }
@@ -272,9 +340,9 @@ export function gruGatesGrad(
   st(hRow + o4, flush(activate(f32x4.add(ld(xwRow + o4, vec), ld(huRow + o4, vec)), act)), vec);
 }
 
-/** One SimpleRNN step (see simpleRnnStepSpec): h `[batch, units]`. */
+/** One SimpleRNN step (see simpleRnnStepSpec): h `[batch, units]`, and hDropped with the recurrent mask. */
 export function simpleForward(
-  xwPtr: usize, huPtr: usize, hPrevPtr: usize, maskPtr: usize, hPtr: usize,
+  xwPtr: usize, huPtr: usize, hPrevPtr: usize, maskPtr: usize, recMaskPtr: usize, hPtr: usize, hDroppedPtr: usize,
   batch: i32, time: i32, units: i32, t: i32, act: i32,
 ): void {
   const U = <usize>units;
@@ -283,22 +351,23 @@ export function simpleForward(
     const sRow = (b * U) << 2;
     if (maskedOut(maskPtr, b * <usize>time + <usize>t)) {
       memory.copy(hPtr + sRow, hPrevPtr + sRow, U << 2);
-      continue;
+    } else {
+      const xwRow = xwPtr + (((b * <usize>time + <usize>t) * U) << 2);
+      let j: usize = 0;
+      for (; j < vecEnd; j += 4) simpleForwardAt(xwRow, huPtr + sRow, hPtr + sRow, j, act, true);
+      for (; j < U; j++) simpleForwardAt(xwRow, huPtr + sRow, hPtr + sRow, j, act, false);
     }
-    const xwRow = xwPtr + (((b * <usize>time + <usize>t) * U) << 2);
-    let j: usize = 0;
-    for (; j < vecEnd; j += 4) simpleForwardAt(xwRow, huPtr + sRow, hPtr + sRow, j, act, true);
-    for (; j < U; j++) simpleForwardAt(xwRow, huPtr + sRow, hPtr + sRow, j, act, false);
+    if (recMaskPtr != 0) dropRow(hPtr + sRow, recMaskPtr + sRow, hDroppedPtr + sRow, U);
   }
 }
 
 // @ts-ignore: decorator
 @inline function simpleBackwardAt(
-  hRow: usize, dhRecRow: usize, dhCarryRow: usize, dOutRow: usize, dzRow: usize, dhCarryPrevRow: usize,
+  hRow: usize, dhRecRow: usize, recMaskRow: usize, dhCarryRow: usize, dOutRow: usize, dzRow: usize, dhCarryPrevRow: usize,
   j: usize, act: i32, valid: bool, vec: bool,
 ): void {
   const o4 = j << 2;
-  const dh = f32x4.add(f32x4.add(ldOpt(dhRecRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
+  const dh = f32x4.add(f32x4.add(recurrentGrad(dhRecRow, recMaskRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
   if (!valid) {
     st(dzRow + o4, f32x4.splat(0.0), vec);
     st(dhCarryPrevRow + o4, dh, vec);
@@ -310,8 +379,8 @@ export function simpleForward(
 
 /** Backward of one SimpleRNN step (see simpleRnnStepGradSpec). */
 export function simpleBackward(
-  hPtr: usize, dhRecPtr: usize, dhCarryPtr: usize, dOutPtr: usize, maskPtr: usize, dzPtr: usize, dhCarryPrevPtr: usize,
-  batch: i32, units: i32, outTime: i32, maskTime: i32, t: i32, s: i32, act: i32,
+  hPtr: usize, dhRecPtr: usize, dhCarryPtr: usize, dOutPtr: usize, maskPtr: usize, recMaskPtr: usize, dzPtr: usize,
+  dhCarryPrevPtr: usize, batch: i32, units: i32, outTime: i32, maskTime: i32, t: i32, s: i32, act: i32,
 ): void {
   const U = <usize>units;
   const vecEnd = U & ~(<usize>3);
@@ -320,10 +389,11 @@ export function simpleBackward(
     const valid = !maskedOut(maskPtr, b * <usize>maskTime + <usize>t);
     const dOutRow: usize = dOutPtr == 0 ? 0 : dOutPtr + (((b * <usize>outTime + <usize>s) * U) << 2);
     const dhRecRow: usize = dhRecPtr == 0 ? 0 : dhRecPtr + sRow;
+    const recMaskRow: usize = recMaskPtr == 0 ? 0 : recMaskPtr + sRow;
     const dhCarryRow: usize = dhCarryPtr == 0 ? 0 : dhCarryPtr + sRow;
     let j: usize = 0;
-    for (; j < vecEnd; j += 4) simpleBackwardAt(hPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dzPtr + sRow, dhCarryPrevPtr + sRow, j, act, valid, true);
-    for (; j < U; j++) simpleBackwardAt(hPtr + sRow, dhRecRow, dhCarryRow, dOutRow, dzPtr + sRow, dhCarryPrevPtr + sRow, j, act, valid, false);
+    for (; j < vecEnd; j += 4) simpleBackwardAt(hPtr + sRow, dhRecRow, recMaskRow, dhCarryRow, dOutRow, dzPtr + sRow, dhCarryPrevPtr + sRow, j, act, valid, true);
+    for (; j < U; j++) simpleBackwardAt(hPtr + sRow, dhRecRow, recMaskRow, dhCarryRow, dOutRow, dzPtr + sRow, dhCarryPrevPtr + sRow, j, act, valid, false);
   }
 }
 

@@ -54,8 +54,10 @@ export type {
 } from "./bundles/model-bundle";
 export { FastLSTM, fastLstm } from "./layers/fast-lstm";
 export { FastGRU, fastGru } from "./layers/fast-gru";
+export type { FastGRULayerArgs } from "./layers/fast-gru";
 export { FastSimpleRNN, fastSimpleRnn } from "./layers/fast-simple-rnn";
 export { FastBidirectional, fastBidirectional } from "./layers/fast-bidirectional";
 export type { BidirectionalLayerArgs } from "./layers/fast-bidirectional";
 export { FAST_RECURRENT_BACKENDS, fastPathBlocker } from "./layers/fast-recurrent-call";
+export type { FastLayerOptions, FastPathMode } from "./layers/fast-recurrent-call";
 export { registerFastLayers } from "./layers/register-fast-layers";

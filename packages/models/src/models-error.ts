@@ -10,7 +10,8 @@ export type ModelsErrorCode =
   | "BUNDLE_MALFORMED"
   | "CHECKPOINT_MALFORMED"
   | "CHECKPOINT_MISMATCH"
-  | "ABORTED";
+  | "ABORTED"
+  | "FAST_PATH_UNAVAILABLE";
 
 /**
  * What a training error knows about where it happened and what was kept, for programs that report it
@@ -49,6 +50,8 @@ export interface ModelsErrorDetails {
  * - `CHECKPOINT_MISMATCH`: a checkpoint was written for a model with other weights;
  * - `ABORTED`: training was stopped through its `AbortSignal` (`details.checkpointWritten` says whether a
  *   checkpoint was saved first);
+ * - `FAST_PATH_UNAVAILABLE`: a fast recurrent layer with `fastPath: "require"` was called where its fused kernels
+ *   cannot run (the message says why);
  * - `INVALID_ARGUMENT`: anything else the caller got wrong.
  *
  * @example

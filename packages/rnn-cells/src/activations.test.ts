@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { activationName, cellKind, getActivation, resolveSpec } from "./index";
 import type { ActivationName } from "./index";
 
-const NAMES: ActivationName[] = ["tanh", "sigmoid", "hardSigmoid", "relu", "linear"];
+const NAMES: ActivationName[] = ["tanh", "sigmoid", "hardSigmoid", "relu", "linear", "softsign", "elu", "selu", "softplus"];
 
 describe("getActivation", () => {
   // Central differences in float64 away from kinks: error O(h^2) ~ 1e-10.
@@ -21,6 +21,15 @@ describe("getActivation", () => {
     expect(getActivation("sigmoid").apply(0)).toBe(0.5);
     expect(getActivation("tanh").apply(0)).toBe(0);
     expect(getActivation("hardSigmoid").apply(1)).toBeCloseTo(0.7, 15);
+    // softsign(1) = 1/2; elu(−1) = e^−1 − 1; selu(1) = λ; softplus(0) = ln 2, and softplus(−800) > 0 (no underflow to
+    // log(1) = 0 through e^x + 1), softplus(800) = 800 (no overflow)
+    expect(getActivation("softsign").apply(1)).toBe(0.5);
+    expect(getActivation("elu").apply(-1)).toBeCloseTo(Math.exp(-1) - 1, 15);
+    expect(getActivation("selu").apply(1)).toBeCloseTo(1.0507009873554805, 15);
+    expect(getActivation("softplus").apply(0)).toBeCloseTo(Math.LN2, 15);
+    expect(getActivation("softplus").apply(-800)).toBe(0); // e^−800 is below the smallest double
+    expect(getActivation("softplus").apply(-30)).toBeCloseTo(Math.exp(-30), 25);
+    expect(getActivation("softplus").apply(800)).toBe(800);
   });
 
   it("uses tfjs's subgradients at the kinks: hardSigmoid 0.2 at ±2.5 (inclusive clip), relu 0 at 0", () => {
@@ -33,7 +42,7 @@ describe("getActivation", () => {
 
   it("rejects an unknown name with the list of known ones", () => {
     expect(() => getActivation("gelu" as ActivationName)).toThrow(
-      'expected activation to be one of tanh, sigmoid, hardSigmoid, relu, linear (or Keras\'s hard_sigmoid), got "gelu"',
+      'expected activation to be one of tanh, sigmoid, hardSigmoid, relu, linear, softsign, elu, selu, softplus (or Keras\'s hard_sigmoid), got "gelu"',
     );
   });
 

@@ -3,10 +3,29 @@
  * and a saved `model.json` use). The same names are used by every `@recurrent/*` package. Keras's snake-case
  * spelling (`"hardSigmoid"`) is accepted as an alias by {@link activationName} and {@link getActivation}.
  */
-export type ActivationName = "tanh" | "sigmoid" | "hardSigmoid" | "relu" | "linear";
+export type ActivationName =
+  | "tanh"
+  | "sigmoid"
+  | "hardSigmoid"
+  | "relu"
+  | "linear"
+  | "softsign"
+  | "elu"
+  | "selu"
+  | "softplus";
 
 /** Every {@link ActivationName}, in a fixed order. */
-export const ACTIVATION_NAMES: readonly ActivationName[] = ["tanh", "sigmoid", "hardSigmoid", "relu", "linear"];
+export const ACTIVATION_NAMES: readonly ActivationName[] = [
+  "tanh",
+  "sigmoid",
+  "hardSigmoid",
+  "relu",
+  "linear",
+  "softsign",
+  "elu",
+  "selu",
+  "softplus",
+];
 
 /** Other spellings users type for the same activations (Keras's snake case). */
 const ACTIVATION_ALIASES: Readonly<Record<string, ActivationName>> = { hard_sigmoid: "hardSigmoid" };
@@ -73,12 +92,46 @@ const linear: Activation = {
   derivative: () => 1,
 };
 
+// x / (1 + |x|); its derivative 1 / (1 + |x|)² = (1 − |y|)².
+const softsign: Activation = {
+  name: "softsign",
+  apply: (x) => x / (1 + Math.abs(x)),
+  derivative: (x) => 1 / ((1 + Math.abs(x)) * (1 + Math.abs(x))),
+};
+
+// tfjs's elu (alpha 1): x for x > 0, e^x − 1 otherwise; derivative 1, resp. e^x (tfjs's EluGrad picks 1 at 0).
+const elu: Activation = {
+  name: "elu",
+  apply: (x) => (x > 0 ? x : Math.expm1(x)),
+  derivative: (x) => (x >= 0 ? 1 : Math.exp(x)),
+};
+
+// selu (Klambauer et al. 2017) with tfjs's / Keras's constants λ and λα.
+const SELU_SCALE = 1.0507009873554805;
+const SELU_SCALE_ALPHA = 1.7580993408473768;
+const selu: Activation = {
+  name: "selu",
+  apply: (x) => (x > 0 ? SELU_SCALE * x : SELU_SCALE_ALPHA * Math.expm1(x)),
+  derivative: (x) => (x > 0 ? SELU_SCALE : SELU_SCALE_ALPHA * Math.exp(x)),
+};
+
+// log(1 + e^x), written to neither overflow nor lose small values; its derivative is σ(x).
+const softplus: Activation = {
+  name: "softplus",
+  apply: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
+  derivative: (x) => 1 / (1 + Math.exp(-x)),
+};
+
 const ACTIVATIONS: Readonly<Record<ActivationName, Activation>> = {
   tanh,
   sigmoid,
   hardSigmoid,
   relu,
   linear,
+  softsign,
+  elu,
+  selu,
+  softplus,
 };
 
 /**

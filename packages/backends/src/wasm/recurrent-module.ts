@@ -5,34 +5,35 @@ import { webAssembly } from "./webassembly-api";
 /** Exports of the AssemblyScript SIMD module (assembly/recurrent.ts); pointers are byte offsets in the tfjs heap. */
 export interface RecurrentSimdExports {
   lstmForward(
-    xw: number, hu: number, hPrev: number, cPrev: number, mask: number,
-    h: number, c: number, gates: number,
+    xw: number, hu: number, hPrev: number, cPrev: number, mask: number, recurrentMask: number,
+    h: number, c: number, gates: number, hDropped: number,
     batch: number, time: number, units: number, t: number, act: number, rec: number,
   ): void;
   lstmBackward(
     gates: number, c: number, cPrev: number, dhRec: number, dhCarry: number, dOut: number,
-    dcNext: number, mask: number, dz: number, dcPrev: number, dhCarryPrev: number,
+    dcNext: number, mask: number, recurrentMask: number, dz: number, dcPrev: number, dhCarryPrev: number,
     batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number, rec: number,
   ): void;
   gruGates(
-    xw: number, hu: number, hPrev: number, zr: number, rh: number,
-    batch: number, time: number, units: number, t: number, rec: number,
+    xw: number, hu: number, hPrev: number, recurrentBias: number, zr: number, second: number,
+    batch: number, time: number, units: number, t: number, rec: number, resetAfter: number,
   ): void;
   gruState(
-    xw: number, zr: number, rhu: number, hPrev: number, mask: number, h: number, hh: number,
-    batch: number, time: number, units: number, t: number, act: number,
+    xw: number, zr: number, rhu: number, hPrev: number, mask: number, recurrentMask: number, h: number, hh: number,
+    hDropped: number, batch: number, time: number, units: number, t: number, act: number,
   ): void;
   gruStateGrad(
-    zr: number, hh: number, hPrev: number, dhRec: number, dhCarry: number, dOut: number, mask: number,
+    zr: number, hh: number, hPrev: number, dhRec: number, dhCarry: number, dOut: number, mask: number, recurrentMask: number,
     dzh: number, dzz: number, dhPartial: number,
     batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number, rec: number,
   ): void;
   gruGatesGrad(
-    dRh: number, zr: number, hPrev: number, dzz: number, dhPartial: number, mask: number, dzr: number, dhCarryPrev: number,
-    batch: number, units: number, maskTime: number, t: number, rec: number,
+    dRhOrDzh: number, zr: number, hPrevOrHu: number, recurrentBias: number, dzz: number, dhPartial: number, mask: number,
+    recurrentMask: number, dzr: number, dhCarryPrev: number,
+    batch: number, units: number, maskTime: number, t: number, rec: number, resetAfter: number,
   ): void;
   simpleForward(
-    xw: number, hu: number, hPrev: number, mask: number, h: number,
+    xw: number, hu: number, hPrev: number, mask: number, recurrentMask: number, h: number, hDropped: number,
     batch: number, time: number, units: number, t: number, act: number,
   ): void;
   adamUpdate(
@@ -40,7 +41,7 @@ export interface RecurrentSimdExports {
     lr: number, beta1: number, beta2: number, epsilon: number, c1: number, c2: number,
   ): void;
   simpleBackward(
-    h: number, dhRec: number, dhCarry: number, dOut: number, mask: number, dz: number, dhCarryPrev: number,
+    h: number, dhRec: number, dhCarry: number, dOut: number, mask: number, recurrentMask: number, dz: number, dhCarryPrev: number,
     batch: number, units: number, outTime: number, maskTime: number, t: number, s: number, act: number,
   ): void;
 }

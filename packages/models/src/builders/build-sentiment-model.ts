@@ -19,6 +19,13 @@ export interface SentimentModelOptions {
    */
   cell?: CellKind;
   /**
+   * GRU only (`cell: "gru"`): Keras's `reset_after=True` GRU, the default of `keras.layers.GRU` since TF 2 (bias
+   * `[2, 3·units]`, the reset gate applied after the recurrent product), instead of tf.layers' GRU. Needs the fast
+   * layers (`implementation: "fast"`): tf.layers' GRU refuses it.
+   * @default false
+   */
+  resetAfter?: boolean;
+  /**
    * Units per recurrent layer (per direction when bidirectional).
    * @default 64
    */
@@ -73,7 +80,8 @@ export type ResolvedSentimentModelOptions = Required<SentimentModelOptions>;
 /**
  * Fills in the defaults of {@link SentimentModelOptions} and validates them.
  *
- * @throws {RangeError} when a size is not a positive integer or the dropout rate is outside [0, 1).
+ * @throws {RangeError} when a size is not a positive integer, the dropout rate is outside [0, 1), or `resetAfter` is
+ *   set for another cell than `"gru"` or with `implementation: "stock"`.
  * @example
  * resolveSentimentModelOptions({ vocabSize: 87_009 }).units // 64
  */
@@ -82,6 +90,7 @@ export function resolveSentimentModelOptions(options: SentimentModelOptions): Re
     vocabSize: options.vocabSize,
     embeddingDim: options.embeddingDim ?? 20,
     cell: cellKind(options.cell ?? "lstm"),
+    resetAfter: options.resetAfter ?? false,
     units: options.units ?? 64,
     layers: options.layers ?? 1,
     bidirectional: options.bidirectional ?? true,
@@ -103,6 +112,13 @@ export function resolveSentimentModelOptions(options: SentimentModelOptions): Re
     throw new RangeError(`expected implementation "fast" | "stock", got ${JSON.stringify(resolved.implementation)}`);
   }
   if (!Number.isInteger(resolved.seed)) throw new TypeError(`expected an integer seed, got ${resolved.seed}`);
+  if (typeof resolved.resetAfter !== "boolean") throw new TypeError(`expected resetAfter to be a boolean, got ${JSON.stringify(resolved.resetAfter)}`);
+  if (resolved.resetAfter && resolved.cell !== "gru") {
+    throw new RangeError(`expected resetAfter only with cell "gru", got cell ${JSON.stringify(resolved.cell)}`);
+  }
+  if (resolved.resetAfter && resolved.implementation !== "fast") {
+    throw new RangeError(`expected resetAfter with implementation "fast" (tf.layers' GRU refuses reset_after), got implementation ${JSON.stringify(resolved.implementation)}`);
+  }
   return resolved;
 }
 
@@ -146,6 +162,7 @@ export function buildSentimentModel(options: SentimentModelOptions): tf.LayersMo
       returnSequences,
       bidirectional: o.bidirectional,
       implementation: o.implementation,
+      resetAfter: o.resetAfter,
       name: `${o.bidirectional ? "bidir_" : ""}${o.cell.replace("-", "_")}_${i + 1}`,
     });
     x = layer.apply(x) as tf.SymbolicTensor;

@@ -16,6 +16,8 @@ export interface RecurrentLayerSpec {
   bidirectional: boolean;
   implementation: LayerImplementation;
   stateful?: boolean;
+  /** GRU only: Keras's reset-after variant (fast layers only; tf.layers' GRU refuses it). */
+  resetAfter?: boolean;
   name: string;
 }
 
@@ -50,6 +52,10 @@ export function createRecurrentLayer(spec: RecurrentLayerSpec): tf.layers.Layer 
       }
       case "gru": {
         const config = { ...common, name, recurrentActivation: "sigmoid" as const };
+        if (spec.resetAfter === true) {
+          if (!fast) throw new RangeError(`expected resetAfter only with the fast layers (tf.layers' GRU refuses it), got implementation "stock"${spec.stateful === true ? " (stateful layers are stock)" : ""}`);
+          return fastGru({ ...config, resetAfter: true });
+        }
         return fast ? fastGru(config) : tf.layers.gru(config);
       }
       case "simple-rnn": {

@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs";
 import { bidirectionalLstmAvailable, bidirectionalLstmSequence } from "./bidirectional-lstm-sequence";
-import { fastPathBlocker, markFastLayer, sequenceArguments } from "./fast-recurrent-call";
+import { dropoutActive, fastPathBlocker, fastPathMode, markFastLayer, sequenceArguments, setFastPathMode } from "./fast-recurrent-call";
+import type { FastLayerOptions } from "./fast-recurrent-call";
+import { swapInFastLayers } from "./register-fast-layers";
 import { FastGRU } from "./fast-gru";
 import { FastLSTM } from "./fast-lstm";
 import { FastSimpleRNN } from "./fast-simple-rnn";
@@ -50,13 +52,22 @@ export class FastBidirectional extends Stock {
   /** Same as the stock wrapper's, so saved models name the stock class. */
   static override className = "Bidirectional";
 
-  constructor(args: BidirectionalLayerArgs) {
-    super(args);
+  constructor(args: BidirectionalLayerArgs & Pick<FastLayerOptions, "fastPath">) {
+    const { fastPath, ...rest } = args;
+    const restore = swapInFastLayers(); // the stock constructor clones the layer by class name: GRU resetAfter needs ours
+    try {
+      super(rest);
+    } finally {
+      restore();
+    }
     // The stock constructor clones the wrapped layer through the serialization registry, which yields stock
     // layers; swap them for the fast ones before anything is built.
     const self = this as unknown as { forwardLayer: tf.layers.Layer; backwardLayer: tf.layers.Layer };
     self.forwardLayer = toFast(self.forwardLayer);
     self.backwardLayer = toFast(self.backwardLayer);
+    // the wrapped layers run (or report) the calls; they take the wrapper's fastPath, else the given layer's
+    const mode = fastPath ?? fastPathMode(args.layer);
+    for (const layer of [self.forwardLayer, self.backwardLayer]) setFastPathMode(layer, mode);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
@@ -74,6 +85,7 @@ export class FastBidirectional extends Stock {
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
     if (fastPathBlocker(fwd, kwargs) !== null || fastPathBlocker(bwd, kwargs) !== null) return null;
+    if (dropoutActive(fwd, kwargs) || dropoutActive(bwd, kwargs)) return null; // each direction draws its masks
     if (!bidirectionalLstmAvailable()) return null;
     return tf.tidy(() => {
       const f = sequenceArguments(fwd, x as tf.Tensor3D, kwargs);
@@ -103,11 +115,12 @@ markFastLayer(FastBidirectional);
  * SimpleRNN through the fused kernels (see {@link fastLstm}). The wrapped layer may be a stock or a fast layer;
  * only its configuration is used.
  *
- * @param config the `tf.layers.bidirectional` configuration (`layer` required; `mergeMode` default `"concat"`).
+ * @param config the `tf.layers.bidirectional` configuration (`layer` required; `mergeMode` default `"concat"`), plus
+ *   `fastPath` (default: the wrapped layer's), which both directions use.
  * @throws {Error} (from tfjs) for an invalid configuration, as `tf.layers.bidirectional` does.
  * @example
  * const layer = fastBidirectional({ layer: fastLstm({ units: 64 }), mergeMode: "concat" });
  */
-export function fastBidirectional(config: BidirectionalLayerArgs): FastBidirectional {
+export function fastBidirectional(config: BidirectionalLayerArgs & Pick<FastLayerOptions, "fastPath">): FastBidirectional {
   return new FastBidirectional(config);
 }

@@ -129,11 +129,12 @@ describe("fastPathBlocker", () => {
     expect(fastPathBlocker(fastGru({ units: 2 }))).toBeNull();
     expect(fastPathBlocker(fastSimpleRnn({ units: 2 }))).toBeNull();
     expect(fastPathBlocker(fastBidirectional({ layer: fastSimpleRnn({ units: 2 }) as never }))).toBeNull();
-    expect(fastPathBlocker(fastLstm({ units: 2, dropout: 0.1 }), { training: true })).toBe(
-      "dropout during training uses the stock implementation",
-    );
-    expect(fastPathBlocker(fastBidirectional({ layer: fastGru({ units: 2, dropout: 0.1 }) as never }), { training: true })).toBe(
-      "forward layer: dropout during training uses the stock implementation",
+    // dropout while training runs fused now; activations outside the fused set do not
+    expect(fastPathBlocker(fastLstm({ units: 2, dropout: 0.1, recurrentDropout: 0.2 }), { training: true })).toBeNull();
+    expect(fastPathBlocker(fastGru({ units: 2, resetAfter: true }))).toBeNull();
+    expect(fastPathBlocker(fastLstm({ units: 2, activation: "swish" }))).toBe('activation "swish" is not fused');
+    expect(fastPathBlocker(fastBidirectional({ layer: fastGru({ units: 2, recurrentActivation: "gelu" }) as never }))).toBe(
+      'forward layer: recurrent activation "gelu" is not fused',
     );
     expect(fastPathBlocker(tf.layers.lstm({ units: 2 }))).toBe("stock tf.layers LSTM (use the fast layer of this package)");
     expect(fastPathBlocker(tf.layers.dense({ units: 2 }))).toBe(

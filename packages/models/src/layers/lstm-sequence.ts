@@ -21,6 +21,7 @@ import { packOutputs, unpackGradient, unpackOutputs } from "./packed-outputs";
  * and the input-kernel and bias gradients single products after it. Otherwise (or with `perStep`), one `matMul`
  * and one fused step kernel per step forward, and a custom BPTT gradient with one fused kernel and one `matMul`
  * per step. Either way the memory kept for the backward pass (gates, cell and hidden states) is linear in time.
+ * Recurrent dropout (`options.recurrentDropoutMask`) runs on the per-step kernels, which take the mask.
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0, c0]`, each `[batch, units]`, or null for zeros.
@@ -49,7 +50,9 @@ export function lstmSequence(
     [batch, units],
   ];
 
-  if (useSequenceKernels()) {
+  // recurrent dropout needs its mask inside the recurrence: the per-step kernels take it, the whole-sequence ones not
+  const drop = options.recurrentDropoutMask ?? null;
+  if (drop === null && useSequenceKernels()) {
     return wholeSequence(x, weights, h0Input, c0Input, biasInput, mask, options, withStates, recording);
   }
 
@@ -66,35 +69,46 @@ export function lstmSequence(
     const xw = inputProjection(x1, kernel, bias);
     let h: tf.Tensor = h0;
     let c: tf.Tensor = c0;
+    // with recurrent dropout, the operand of each step's product is h ⊙ mask (the kernels return it as hDropped)
+    const hd0 = drop === null ? h0 : tf.mul(h0, drop);
+    let hd: tf.Tensor = hd0;
     const hs: tf.Tensor[] = [];
+    const hds: tf.Tensor[] = [];
     const cs: tf.Tensor[] = [];
     const gs: tf.Tensor[] = [];
     for (let s = 0; s < time; s++) {
       const t = timeIndex(s, time, options.goBackwards);
-      const hu = plainMatMul(h, recurrentKernel);
-      const [hn, cn, gates] = runFused(LSTM_STEP, { xw, hu, hPrev: h, cPrev: c, mask }, { t, ...attrs }) as [
+      const hu = plainMatMul(hd, recurrentKernel);
+      const [hn, cn, gates, hdn] = runFused(LSTM_STEP, { xw, hu, hPrev: h, cPrev: c, mask, recurrentMask: drop }, { t, ...attrs }) as [
         tf.Tensor,
         tf.Tensor,
         tf.Tensor,
+        tf.Tensor | undefined,
       ];
       hu.dispose();
       if (recording) {
         hs.push(hn);
+        if (hdn !== undefined) hds.push(hdn);
         cs.push(cn);
         gs.push(gates);
       } else {
         gates.dispose();
         if (c !== c0) c.dispose();
+        if (hd !== hd0 && hd !== h) hd.dispose();
         if (options.returnSequences) hs.push(hn);
         else if (h !== h0) h.dispose();
       }
       h = hn;
       c = cn;
+      hd = hdn ?? hn;
     }
+    if (!recording && hd !== h && hd !== hd0) hd.dispose();
     xw.dispose();
     const output = options.returnSequences ? tf.stack(hs, 1) : h;
     const value = withStates ? packOutputs([output, h, c]) : output;
-    if (recording) save([x1, kernel, recurrentKernel, h0, c0, ...(mask === null ? [] : [mask]), ...hs, ...cs, ...gs]);
+    // the products' operands: h (or h ⊙ mask) of the initial state and of every step
+    const operands = drop === null ? [h0, ...hs] : [hd0, ...hds];
+    if (recording) save([x1, kernel, recurrentKernel, operands[0]!, c0, ...(mask === null ? [] : [mask]), ...(drop === null ? [] : [drop]), ...operands.slice(1), ...cs, ...gs]);
 
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [xS, kernelS, recurrentKernelS, h0S, c0S] = saved as [
@@ -106,6 +120,7 @@ export function lstmSequence(
       ];
       let offset = 5;
       const maskS = mask === null ? null : saved[offset++]!;
+      const dropS = drop === null ? null : saved[offset++]!;
       const hsS = saved.slice(offset, offset + time);
       const csS = saved.slice(offset + time, offset + 2 * time);
       const gsS = saved.slice(offset + 2 * time, offset + 3 * time);
@@ -124,7 +139,7 @@ export function lstmSequence(
         const cPrev = s > 0 ? csS[s - 1]! : c0S;
         const [dz, dcPrev, dhCarryPrev] = runFused(
           LSTM_STEP_GRAD,
-          { gates: gsS[s], c: csS[s], cPrev, dhRec, dhCarry, dOut, dcNext, mask: maskS },
+          { gates: gsS[s], c: csS[s], cPrev, dhRec, dhCarry, dOut, dcNext, mask: maskS, recurrentMask: dropS },
           { t, s, ...attrs },
         ) as [tf.Tensor, tf.Tensor, tf.Tensor];
         dhRec?.dispose();
@@ -136,7 +151,7 @@ export function lstmSequence(
         dhCarry = dhCarryPrev;
         dcNext = dcPrev;
       }
-      const dh0 = tf.add(dhRec!, dhCarry!);
+      const dh0 = tf.add(dropS === null ? dhRec! : tf.mul(dhRec!, dropS), dhCarry!);
       const dc0 = dcNext!;
       const dZ = stackRows(dzByTime);
       for (const dz of dzByTime) dz.dispose();

@@ -14,6 +14,17 @@ export interface SequenceOptions {
   goBackwards: boolean;
   /** Return the output of every time step `[batch, time, units]` instead of the last `[batch, units]`. */
   returnSequences: boolean;
+  /**
+   * GRU only: Keras's `reset_after=True` (the reset gate scales h·U_h + b′_h; bias `[2, 3·units]`, row 0 the input
+   * bias, row 1 the recurrent bias). Absent or false: tf.layers' GRU.
+   */
+  resetAfter?: boolean;
+  /**
+   * Recurrent dropout (training only): a mask `[batch, units]` of 0 and 1 / (1 − rate), drawn once per call and
+   * applied to h_{t−1} before the recurrent product at every step (one mask for all gate blocks, as tf.layers). Only
+   * the per-step functions of this package take it; null or absent: no recurrent dropout.
+   */
+  recurrentDropoutMask?: tf.Tensor2D | null;
 }
 
 /** Tensors a recurrent sequence function works on. */
@@ -22,8 +33,11 @@ export interface SequenceWeights {
   kernel: tf.Tensor2D;
   /** `[units, gates·units]` */
   recurrentKernel: tf.Tensor2D;
-  /** `[gates·units]`, or null when the layer has no bias. */
-  bias: tf.Tensor1D | null;
+  /**
+   * `[gates·units]`, or null when the layer has no bias; for a GRU with `resetAfter`, `[2, 3·units]` (input bias,
+   * recurrent bias).
+   */
+  bias: tf.Tensor1D | tf.Tensor2D | null;
 }
 
 /** Number of gate blocks in the kernel of each cell type. */

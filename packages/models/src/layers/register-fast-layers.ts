@@ -34,6 +34,20 @@ export function registerFastLayers(): () => void {
   };
 }
 
+/**
+ * @internal Puts the fast classes in the registry and returns a function that puts back exactly what was there
+ * (stock or fast). `FastBidirectional` wraps its stock constructor in it: tf.layers' `Bidirectional` clones the
+ * wrapped layer through the registry, and the stock GRU class refuses a `resetAfter: true` configuration.
+ */
+export function swapInFastLayers(): () => void {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap;
+  const before = CLASS_NAMES.map((name) => map[name]?.[0]);
+  registerFastLayers();
+  return () => {
+    for (const previous of before) if (previous !== undefined) register(previous);
+  };
+}
+
 function register(layerClass: unknown): void {
   tf.serialization.SerializationMap.register(layerClass as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }

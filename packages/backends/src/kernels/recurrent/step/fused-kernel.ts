@@ -98,6 +98,28 @@ export function intAttr(spec: string, attrs: NamedAttrMap, key: string): number 
 }
 
 /**
+ * Reads an optional 0/1 (or boolean) attribute; absent means false.
+ *
+ * @throws {BackendsError} `KERNEL_INPUT` for any other value.
+ */
+export function flagAttr(spec: string, attrs: NamedAttrMap, key: string): boolean {
+  const v = attrs[key];
+  if (v === undefined || v === null || v === 0 || v === false) return false;
+  if (v === 1 || v === true) return true;
+  throw new BackendsError("KERNEL_INPUT", `${spec}: expected attribute "${key}" to be 0 or 1, got ${String(v)}`);
+}
+
+/** Fails when an input that the kernel's variant requires is absent. */
+export function requireInput(spec: string, shapes: Readonly<Record<string, readonly number[] | undefined>>, key: string, variant: string): void {
+  if (shapes[key] === undefined) throw new BackendsError("KERNEL_INPUT", `${spec}: expected input "${key}" (${variant}), got none`);
+}
+
+/** Fails when an input that the kernel's variant does not take is present. */
+export function rejectInput(spec: string, shapes: Readonly<Record<string, readonly number[] | undefined>>, key: string, variant: string): void {
+  if (shapes[key] !== undefined) throw new BackendsError("KERNEL_INPUT", `${spec}: expected no input "${key}" (${variant}), got one`);
+}
+
+/**
  * Checks an optional time-major input `[batch, time, ...trailing]` and that the time index `index` addresses one of
  * its steps. Does nothing when the input is absent.
  *

@@ -16,14 +16,17 @@ type Shapes = Readonly<Record<string, readonly number[] | undefined>>;
  *
  * Inputs: `xw` `[batch, time, 4·units]` (x·kernel + bias for the whole sequence), `hu` `[batch, 4·units]`
  * (h_{t−1}·recurrentKernel), `hPrev`, `cPrev` `[batch, units]`, optional `mask` `[batch, time]` (0 = padded).
+ * Optional `recurrentMask` `[batch, units]` (recurrent dropout, drawn once per sequence): the caller computes `hu` from
+ * h_{t−1} ⊙ recurrentMask, and the kernel returns that product's next operand as a fourth output.
  * Attributes: `t` (time index read from `xw` and `mask`), `activation`, `recurrentActivation`.
  * Outputs: `h`, `c` `[batch, units]` (on padded rows: copies of `hPrev`, `cPrev`) and `gates` `[batch, 4·units]`
- * (the activated gates i, f, g, o; zeros on padded rows), which the backward kernel needs.
+ * (the activated gates i, f, g, o; zeros on padded rows), which the backward kernel needs; with `recurrentMask`
+ * also `hDropped` = h ⊙ recurrentMask `[batch, units]`.
  */
 export const lstmStepSpec: FusedKernelSpec = {
   name: LSTM_STEP,
   required: ["xw", "hu", "hPrev", "cPrev"],
-  optional: ["mask"],
+  optional: ["mask", "recurrentMask"],
   outputShapes(shapes: Shapes, attrs: NamedAttrMap) {
     const [batch, time, g4] = shapeOf(LSTM_STEP, shapes, "xw", 3) as [number, number, number];
     const units = g4 / 4;
@@ -31,21 +34,23 @@ export const lstmStepSpec: FusedKernelSpec = {
     expectShape(LSTM_STEP, "hPrev", shapes.hPrev, [batch, units]);
     expectShape(LSTM_STEP, "cPrev", shapes.cPrev, [batch, units]);
     expectShape(LSTM_STEP, "mask", shapes.mask, [batch, time]);
+    expectShape(LSTM_STEP, "recurrentMask", shapes.recurrentMask, [batch, units]);
     const t = intAttr(LSTM_STEP, attrs, "t");
     if (t >= time) throw new RangeError(`${LSTM_STEP}: expected t < ${time}, got ${t}`);
     activationCode(attrs.activation);
     activationCode(attrs.recurrentActivation);
-    return [
+    const out = [
       [batch, units],
       [batch, units],
       [batch, g4],
     ];
+    return shapes.recurrentMask === undefined ? out : [...out, [batch, units]];
   },
   simd(kernels, inputs, outputs, shapes, attrs) {
     const [batch, time, g4] = shapes.xw as [number, number, number];
-    const [h, c, gates] = outputs as [number, number, number];
+    const [h, c, gates, hDropped] = outputs as [number, number, number, number | undefined];
     kernels.lstmForward(
-      inputs.xw!, inputs.hu!, inputs.hPrev!, inputs.cPrev!, inputs.mask ?? 0, h, c, gates,
+      inputs.xw!, inputs.hu!, inputs.hPrev!, inputs.cPrev!, inputs.mask ?? 0, inputs.recurrentMask ?? 0, h, c, gates, hDropped ?? 0,
       batch, time, g4 / 4, attrs.t as number, activationCode(attrs.activation), activationCode(attrs.recurrentActivation),
     );
   },
@@ -57,7 +62,8 @@ export const lstmStepSpec: FusedKernelSpec = {
     const hPrev = inputs.hPrev!;
     const cPrev = inputs.cPrev!;
     const mask = inputs.mask ?? null;
-    const [h, c, gates] = outputs as [Float32Array, Float32Array, Float32Array];
+    const drop = inputs.recurrentMask ?? null;
+    const [h, c, gates, hDropped] = outputs as [Float32Array, Float32Array, Float32Array, Float32Array | undefined];
     const t = attrs.t as number;
     const act = activationCode(attrs.activation);
     const rec = activationCode(attrs.recurrentActivation);
@@ -70,6 +76,7 @@ export const lstmStepSpec: FusedKernelSpec = {
           c[so + j] = cPrev[so + j]!;
         }
         gates.fill(0, go, go + g4);
+        if (drop !== null && hDropped !== undefined) for (let j = 0; j < units; j++) hDropped[so + j] = flush(h[so + j]! * drop[so + j]!);
         continue;
       }
       const xo = (b * time + t) * g4;
@@ -86,6 +93,7 @@ export const lstmStepSpec: FusedKernelSpec = {
         c[so + j] = cn;
         h[so + j] = flush(o * activate(Math.fround(cn), act));
       }
+      if (drop !== null && hDropped !== undefined) for (let j = 0; j < units; j++) hDropped[so + j] = flush(h[so + j]! * drop[so + j]!);
     }
   },
 };
@@ -97,7 +105,9 @@ export const lstmStepSpec: FusedKernelSpec = {
  * the gradient reaching h_t arrives in up to three parts, summed: optional `dhRec` `[batch, units]`
  * (dz_{t+1}·recurrentKernelᵀ), optional `dhCarry` `[batch, units]` (gradient passed straight through padded steps,
  * or from the final state), optional `dOut` `[batch, time, units]` (gradient of the output sequence, read at
- * index `s`); optional `dcNext` `[batch, units]` (gradient reaching c_t), optional `mask` `[batch, time]`.
+ * index `s`); optional `dcNext` `[batch, units]` (gradient reaching c_t), optional `mask` `[batch, time]`, optional
+ * `recurrentMask` `[batch, units]` (recurrent dropout: multiplies `dhRec`, the gradient of the dropped h_t that the
+ * next step's product read).
  * Attributes: `t`, `s`, `activation`, `recurrentActivation`.
  * Outputs: `dz` `[batch, 4·units]` (gradient of the pre-activation gates; zeros on padded rows), `dcPrev`
  * `[batch, units]`, `dhCarryPrev` `[batch, units]` (on padded rows the whole incoming gradient, else 0).
@@ -105,11 +115,11 @@ export const lstmStepSpec: FusedKernelSpec = {
 export const lstmStepGradSpec: FusedKernelSpec = {
   name: LSTM_STEP_GRAD,
   required: ["gates", "c", "cPrev"],
-  optional: ["dhRec", "dhCarry", "dOut", "dcNext", "mask"],
+  optional: ["dhRec", "dhCarry", "dOut", "dcNext", "mask", "recurrentMask"],
   outputShapes(shapes: Shapes, attrs: NamedAttrMap) {
     const [batch, g4] = shapeOf(LSTM_STEP_GRAD, shapes, "gates", 2) as [number, number];
     const units = g4 / 4;
-    for (const key of ["c", "cPrev", "dhRec", "dhCarry", "dcNext"]) {
+    for (const key of ["c", "cPrev", "dhRec", "dhCarry", "dcNext", "recurrentMask"]) {
       expectShape(LSTM_STEP_GRAD, key, shapes[key], [batch, units]);
     }
     checkTime(LSTM_STEP_GRAD, shapes, "dOut", batch, intAttr(LSTM_STEP_GRAD, attrs, "s"), [units]);
@@ -127,7 +137,7 @@ export const lstmStepGradSpec: FusedKernelSpec = {
     const [dz, dcPrev, dhCarryPrev] = outputs as [number, number, number];
     kernels.lstmBackward(
       inputs.gates!, inputs.c!, inputs.cPrev!, inputs.dhRec ?? 0, inputs.dhCarry ?? 0, inputs.dOut ?? 0,
-      inputs.dcNext ?? 0, inputs.mask ?? 0, dz, dcPrev, dhCarryPrev,
+      inputs.dcNext ?? 0, inputs.mask ?? 0, inputs.recurrentMask ?? 0, dz, dcPrev, dhCarryPrev,
       batch, g4 / 4, shapes.dOut?.[1] ?? 0, shapes.mask?.[1] ?? 0, attrs.t as number, attrs.s as number,
       activationCode(attrs.activation), activationCode(attrs.recurrentActivation),
     );
@@ -143,6 +153,7 @@ export const lstmStepGradSpec: FusedKernelSpec = {
     const dOut = inputs.dOut ?? null;
     const dcNext = inputs.dcNext ?? null;
     const mask = inputs.mask ?? null;
+    const drop = inputs.recurrentMask ?? null;
     const outTime = shapes.dOut?.[1] ?? 0;
     const maskTime = shapes.mask?.[1] ?? 0;
     const [dz, dcPrev, dhCarryPrev] = outputs as [Float32Array, Float32Array, Float32Array];
@@ -157,7 +168,7 @@ export const lstmStepGradSpec: FusedKernelSpec = {
       const valid = mask === null || mask[b * maskTime + t] !== 0;
       for (let j = 0; j < units; j++) {
         let dh = 0;
-        if (dhRec !== null) dh += dhRec[so + j]!;
+        if (dhRec !== null) dh += drop === null ? dhRec[so + j]! : dhRec[so + j]! * drop[so + j]!;
         if (dhCarry !== null) dh += dhCarry[so + j]!;
         if (dOut !== null) dh += dOut[oo + j]!;
         const dcIn = dcNext === null ? 0 : dcNext[so + j]!;

@@ -4,16 +4,39 @@
  *
  * Names are those of `tf.layers` activations (`Activation.getClassName()`).
  */
-export type RecurrentActivation = "linear" | "tanh" | "sigmoid" | "hardSigmoid" | "relu";
+export type RecurrentActivation =
+  | "linear"
+  | "tanh"
+  | "sigmoid"
+  | "hardSigmoid"
+  | "relu"
+  | "softsign"
+  | "elu"
+  | "selu"
+  | "softplus";
 
-/** Every activation the fused kernels implement, in a stable order. */
+/**
+ * Every activation the fused kernels implement, in a stable order. Each has a derivative that is a function of its
+ * output alone (what the backward kernels read): softsign (1 − |y|)², elu y > 0 ? 1 : y + 1, selu y > 0 ? λ : y + λα,
+ * softplus 1 − e^(−y). tfjs's other element-wise activations are not: swish, mish and gelu are not monotonic or have
+ * no closed form in y, relu6 is not in Keras's set; layers with them run the stock code path (and say so).
+ */
 export const RECURRENT_ACTIVATIONS: readonly RecurrentActivation[] = [
   "linear",
   "tanh",
   "sigmoid",
   "hardSigmoid",
   "relu",
+  "softsign",
+  "elu",
+  "selu",
+  "softplus",
 ];
+
+/** λ of selu (tfjs's `SELU_SCALE`, Klambauer et al. 2017). */
+export const SELU_SCALE = 1.0507009873554805;
+/** λ·α of selu (tfjs's `SELU_SCALEALPHA`). */
+export const SELU_SCALE_ALPHA = 1.7580993408473768;
 
 /**
  * Values whose magnitude is below this are written as 0 by the fused kernels. WebAssembly has no flush-to-zero
@@ -30,6 +53,10 @@ export const ActivationCode = {
   Sigmoid: 2,
   HardSigmoid: 3,
   Relu: 4,
+  Softsign: 5,
+  Elu: 6,
+  Selu: 7,
+  Softplus: 8,
 } as const;
 /** One of the values of {@link ActivationCode}. */
 export type ActivationCode = (typeof ActivationCode)[keyof typeof ActivationCode];
@@ -51,6 +78,14 @@ export function activationCode(name: unknown): ActivationCode {
       return ActivationCode.HardSigmoid;
     case "relu":
       return ActivationCode.Relu;
+    case "softsign":
+      return ActivationCode.Softsign;
+    case "elu":
+      return ActivationCode.Elu;
+    case "selu":
+      return ActivationCode.Selu;
+    case "softplus":
+      return ActivationCode.Softplus;
     default:
       throw new RangeError(`expected an activation in ${RECURRENT_ACTIVATIONS.join(", ")}, got ${String(name)}`);
   }
@@ -79,6 +114,8 @@ export function activateRange(values: Float32Array, start: number, end: number, 
     case ActivationCode.Relu:
       for (let k = start; k < end; k++) if (!(values[k]! > 0)) values[k] = 0;
       return;
+    default:
+      for (let k = start; k < end; k++) values[k] = activate(values[k]!, code);
   }
 }
 
@@ -97,6 +134,16 @@ export function activate(x: number, code: ActivationCode): number {
     }
     case ActivationCode.Relu:
       return x > 0 ? x : 0;
+    case ActivationCode.Softsign:
+      return x / (1 + Math.abs(x));
+    case ActivationCode.Elu:
+      // tfjs's elu (alpha 1)
+      return x > 0 ? x : Math.expm1(x);
+    case ActivationCode.Selu:
+      return x > 0 ? SELU_SCALE * x : SELU_SCALE_ALPHA * Math.expm1(x);
+    case ActivationCode.Softplus:
+      // log(1 + e^x) without overflow: max(x, 0) + log1p(e^−|x|)
+      return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
   }
 }
 
@@ -116,6 +163,17 @@ export function derivativeFromOutput(y: number, code: ActivationCode): number {
       return y > 0 && y < 1 ? 0.2 : 0;
     case ActivationCode.Relu:
       return y > 0 ? 1 : 0;
+    case ActivationCode.Softsign: {
+      const a = 1 - Math.abs(y);
+      return a * a;
+    }
+    case ActivationCode.Elu:
+      return y > 0 ? 1 : y + 1;
+    case ActivationCode.Selu:
+      return y > 0 ? SELU_SCALE : y + SELU_SCALE_ALPHA;
+    case ActivationCode.Softplus:
+      // σ(x) = 1 − e^−y
+      return -Math.expm1(-y);
   }
 }
 

@@ -12,7 +12,8 @@ import { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "./simple-rnn-step";
 
 // The WebAssembly SIMD kernels (assembly/recurrent.ts) against the JavaScript kernels, which the layer tests check
 // against tf.layers and @recurrent/rnn-cells: same inputs (with a mask, every optional input, a unit count that is
-// not a multiple of 4 so the scalar tail runs), every activation; outputs equal within 2e-6.
+// not a multiple of 4 so the scalar tail runs), every activation, both GRU variants, recurrent dropout masks;
+// outputs equal within 2e-6.
 
 const B = 3;
 const T = 4;
@@ -66,9 +67,26 @@ describe("SIMD kernels equal the JavaScript kernels (wasm)", () => {
           bothMatch(GRU_STATE_GRAD, { zr: zr!, hh: hh!, hPrev: gruIn.hPrev, dhRec: r([B, H], 15), dhCarry: r([B, H], 16), dOut: r([B, T, H], 17), mask: m }, attrs);
           bothMatch(GRU_GATES_GRAD, { dRh: r([B, H], 18), zr: zr!, hPrev: gruIn.hPrev, dzz: r([B, H], 19), dhPartial: rh!, mask: m }, attrs);
 
+          // Keras's reset-after GRU, and recurrent dropout masks (0 or 1 / (1 − rate))
+          const after = { ...attrs, resetAfter: 1 };
+          const drop = tf.mul(tf.cast(tf.greater(r([B, H], 31), 0), "float32"), 2);
+          const afterIn = { xw: gruIn.xw, hu: r([B, 3 * H], 32), recurrentBias: r([3 * H], 33) };
+          bothMatch(GRU_GATES, afterIn, after);
+          bothMatch(GRU_GATES, { xw: afterIn.xw, hu: afterIn.hu }, after);
+          const [zrA, rhuA] = tf.engine().runKernel(GRU_GATES, afterIn, after as never) as tf.Tensor[];
+          bothMatch(GRU_STATE, { xw: gruIn.xw, zr: zrA!, rhu: rhuA!, hPrev: gruIn.hPrev, mask: m, recurrentMask: drop }, attrs);
+          bothMatch(GRU_STATE_GRAD, { zr: zrA!, hh: hh!, hPrev: gruIn.hPrev, dhRec: r([B, H], 34), dhCarry: r([B, H], 35), dOut: r([B, T, H], 36), mask: m, recurrentMask: drop }, attrs);
+          bothMatch(GRU_GATES_GRAD, { dzh: r([B, H], 37), zr: zrA!, hu: afterIn.hu, recurrentBias: afterIn.recurrentBias, dzz: r([B, H], 38), dhPartial: rh!, mask: m, recurrentMask: drop }, after);
+          bothMatch(GRU_GATES_GRAD, { dzh: r([B, H], 37), zr: zrA!, hu: afterIn.hu, dzz: r([B, H], 38), dhPartial: rh! }, after);
+          bothMatch(GRU_GATES_GRAD, { dRh: r([B, H], 18), zr: zr!, hPrev: gruIn.hPrev, dzz: r([B, H], 19), dhPartial: rh!, mask: m, recurrentMask: drop }, attrs);
+          bothMatch(LSTM_STEP, { ...lstmIn, recurrentMask: drop }, attrs);
+          bothMatch(LSTM_STEP_GRAD, { gates: gates!, c: c!, cPrev: lstmIn.cPrev, dhRec: r([B, H], 5), dhCarry: r([B, H], 6), dOut: r([B, T, H], 7), dcNext: r([B, H], 8), mask: m, recurrentMask: drop }, attrs);
+          bothMatch(SIMPLE_RNN_STEP, { xw: r([B, T, H], 21), hu: r([B, H], 22), hPrev: r([B, H], 23), mask: m, recurrentMask: drop }, attrs);
+
           bothMatch(SIMPLE_RNN_STEP, { xw: r([B, T, H], 21), hu: r([B, H], 22), hPrev: r([B, H], 23), mask: m }, attrs);
           const [h] = tf.engine().runKernel(SIMPLE_RNN_STEP, { xw: r([B, T, H], 21), hu: r([B, H], 22), hPrev: r([B, H], 23), mask: m }, attrs as never) as tf.Tensor[];
           bothMatch(SIMPLE_RNN_STEP_GRAD, { h: h!, dhRec: r([B, H], 24), dhCarry: r([B, H], 25), dOut: r([B, T, H], 26), mask: m }, attrs);
+          bothMatch(SIMPLE_RNN_STEP_GRAD, { h: h!, dhRec: r([B, H], 24), dhCarry: r([B, H], 25), dOut: r([B, T, H], 26), mask: m, recurrentMask: drop }, attrs);
           // optional inputs absent
           bothMatch(SIMPLE_RNN_STEP_GRAD, { h: h! }, attrs);
           bothMatch(LSTM_STEP_GRAD, { gates: gates!, c: c!, cPrev: lstmIn.cPrev }, attrs);
