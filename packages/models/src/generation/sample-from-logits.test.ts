@@ -58,5 +58,10 @@ describe("sampleFromLogits", () => {
     expect(() => sampleFromLogits([1], r, { scale: 0 })).toThrow("expected scale > 0, got 0");
     expect(() => sampleFromLogits([1], r, { topP: 1.5 })).toThrow("expected topP in (0, 1], got 1.5");
     expect(() => sampleFromLogits([1], r, { topK: -1 })).toThrow("expected topK to be a non-negative integer, got -1");
+    // an overflow names scale / temperature, not the (finite) logit
+    expect(() => sampleFromLogits([0.5, 3], r, { scale: 1e308, temperature: 1e-5 })).toThrow(
+      "expected scale / temperature (1e+308 / 0.00001 = Infinity) small enough that logit × factor stays finite, got 0.5 × Infinity = Infinity at index 0",
+    );
+    expect(sampleFromLogits([Number.NEGATIVE_INFINITY, 3], r)).toBe(1); // masked logits stay allowed
   });
 });

@@ -66,8 +66,15 @@ export function sampleFromLogits(logits: ArrayLike<number>, random: Random, opti
   const scaled = new Float64Array(n);
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < n; i++) {
-    const v = (logits[i] as number) * factor;
-    if (Number.isNaN(v) || v === Number.POSITIVE_INFINITY) throw new RangeError(`expected finite logits, got ${logits[i]} at index ${i}`);
+    const logit = logits[i] as number;
+    const v = logit * factor;
+    if (Number.isNaN(logit) || logit === Number.POSITIVE_INFINITY) throw new RangeError(`expected finite logits, got ${logit} at index ${i}`);
+    if (Number.isNaN(v) || !Number.isFinite(v) && logit !== Number.NEGATIVE_INFINITY) {
+      throw new RangeError(
+        `expected scale / temperature (${o.scale} / ${o.temperature} = ${factor}) small enough that logit × factor stays finite, ` +
+          `got ${logit} × ${factor} = ${v} at index ${i}`,
+      );
+    }
     scaled[i] = v;
     if (v > max) max = v;
   }
