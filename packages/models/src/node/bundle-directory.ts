@@ -38,10 +38,13 @@ const SWAP_ATTEMPTS = 200;
  * await saveBundle("runs/imdb/bundle", { kind: "imdb-sentiment", model, encoder, config, metrics });
  */
 export async function saveBundle(dir: string, contents: ModelBundleContents): Promise<void> {
-  const files = await encodeBundle(contents);
+  // The weights are read now (the model may go on training), and the place in the queue is taken now too, before
+  // anything is awaited: saves run in call order whatever their encoding takes.
+  const encoded = encodeBundle(contents);
+  encoded.catch(() => undefined); // its failure is this call's, raised below once its turn comes
   const target = resolve(dir);
   const before = pending.get(target) ?? Promise.resolve();
-  const mine = before.then(() => writeBundleDirectory(target, files));
+  const mine = before.then(async () => writeBundleDirectory(target, await encoded));
   const settled = mine.then(
     () => undefined,
     () => undefined,
