@@ -10,6 +10,7 @@ import {
 } from "@recurrent/backends";
 import type { CellKind } from "@recurrent/rnn-cells";
 import { gruSequence } from "../layers/gru-sequence";
+import { gruSteps } from "../layers/gru-steps";
 import { lstmSequence } from "../layers/lstm-sequence";
 import type { SequenceOptions, SequenceWeights } from "../layers/recurrent-sequence";
 import { simpleRnnSequence } from "../layers/simple-rnn-sequence";
@@ -65,6 +66,11 @@ export interface CharModelParts {
   /** tfjs activation names (`Activation.getClassName()`), e.g. `"tanh"`, `"hardSigmoid"`. */
   activation: string;
   recurrentActivation: string;
+  /**
+   * GRU only: Keras's `reset_after=True` (the bias is `[2, 3·units]`: row 0 the input bias, row 1 the recurrent bias
+   * that the reset gate scales with h·U_h). False for the other cells and for tf.layers' GRU.
+   */
+  resetAfter: boolean;
   embeddings: tf.LayerVariable;
   kernel: tf.LayerVariable;
   recurrentKernel: tf.LayerVariable;
@@ -121,9 +127,6 @@ export function describeCharModel(model: tf.LayersModel): CharModelParts {
   const rc = recurrent.getConfig();
   if (rc.returnSequences !== true) throw new TypeError(`expected ${expected}, got a ${recurrent.getClassName()} with returnSequences false`);
   if (rc.goBackwards === true) throw new TypeError(`expected ${expected}, got a ${recurrent.getClassName()} with goBackwards true`);
-  if (rc.resetAfter === true) {
-    throw new TypeError(`expected ${expected} with a GRU of resetAfter false (tf.layers' GRU), got resetAfter true, which streaming generation does not implement yet`);
-  }
   const dc = dense.getConfig();
   const denseActivation = activationName(dc.activation, "linear");
   if (denseActivation !== "linear") {
@@ -151,6 +154,7 @@ export function describeCharModel(model: tf.LayersModel): CharModelParts {
     maskZero: ec.maskZero === true || (embedding as unknown as { maskZero?: boolean }).maskZero === true,
     activation: activationName(rc.activation, "tanh"),
     recurrentActivation: activationName(rc.recurrentActivation, "hardSigmoid"),
+    resetAfter: cell === "gru" && rc.resetAfter === true,
     embeddings: required(embedding, "embeddings"),
     kernel: required(recurrent, "kernel"),
     recurrentKernel: required(recurrent, "recurrent_kernel"),
@@ -162,7 +166,7 @@ export function describeCharModel(model: tf.LayersModel): CharModelParts {
   const shapes: [string, tf.LayerVariable | null, number[]][] = [
     ["recurrent kernel", parts.recurrentKernel, [units, g]],
     ["kernel", parts.kernel, [parts.embeddings.shape[1] as number, g]],
-    ["bias", parts.bias, [g]],
+    ["bias", parts.bias, parts.resetAfter ? [2, g] : [g]],
     ["Dense kernel", parts.denseKernel, [units, vocabSize]],
   ];
   for (const [what, w, shape] of shapes) {
@@ -234,17 +238,24 @@ export function createCharModelStepper(model: tf.LayersModel, options: { kernels
   const g = GATES[cell] * units;
 
   // Tensors the stepper owns: the input table, the split recurrent kernel (GRU), and the state.
+  const { resetAfter } = parts;
   const table = tf.tidy(() => {
     const xw = tf.matMul(parts.embeddings.read(), parts.kernel.read());
-    return (parts.bias === null ? xw : tf.add(xw, parts.bias.read())) as tf.Tensor2D;
+    if (parts.bias === null) return xw as tf.Tensor2D;
+    // reset-after GRU: the input bias (row 0); the recurrent bias (row 1) goes with h·U at every step
+    return tf.add(xw, resetAfter ? tf.slice(parts.bias.read(), [0, 0], [1, g]) : parts.bias.read()) as tf.Tensor2D;
   });
+  // reset-after GRU: the recurrent bias b′ [3·units] (zeros without a bias)
+  const recurrentBias = resetAfter
+    ? tf.tidy(() => (parts.bias === null ? tf.zeros([g]) : tf.reshape(tf.slice(parts.bias.read(), [1, 0], [1, g]), [g])) as tf.Tensor1D)
+    : null;
   // [1, vocab, g]: a per-step kernel reads row `t` of its `xw` [batch, time, g] input, so `t = id` is the lookup
   const table3d = tf.reshape(table, [1, vocabSize, g]) as tf.Tensor3D;
   const gruSplit =
-    cell === "gru" ? (tf.split(parts.recurrentKernel.read(), [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D]) : null;
+    cell === "gru" && !resetAfter ? (tf.split(parts.recurrentKernel.read(), [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D]) : null;
   const act = activationOp(parts.activation);
   const rec = activationOp(parts.recurrentActivation);
-  const attrs = { activation: parts.activation, recurrentActivation: parts.recurrentActivation };
+  const attrs = { activation: parts.activation, recurrentActivation: parts.recurrentActivation, ...(resetAfter ? { resetAfter: 1 } : {}) };
   let state: tf.Tensor2D[] = [];
   let disposed = false;
 
@@ -274,6 +285,15 @@ export function createCharModelStepper(model: tf.LayersModel, options: { kernels
       const c = tf.add(tf.mul(rec(zf), prev[1]!), tf.mul(rec(zi), act(zc))) as tf.Tensor2D;
       return [tf.mul(rec(zo), act(c)) as tf.Tensor2D, c];
     }
+    if (cell === "gru" && resetAfter) {
+      // Keras reset_after=True: ĥ = φ(xW_h + b_h + r ⊙ (h·U_h + b′_h))
+      const hu = tf.add(tf.matMul(h, parts.recurrentKernel.read() as tf.Tensor2D), recurrentBias!);
+      const [xzr, xh] = tf.split(xw, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const [huzr, huh] = tf.split(hu, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
+      const [z, r] = tf.split(rec(tf.add(xzr, huzr)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+      const hh = act(tf.add(xh, tf.mul(r, huh)));
+      return [tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh)) as tf.Tensor2D];
+    }
     if (cell === "gru") {
       const [uzr, uh] = gruSplit!;
       const [xzr, xh] = tf.split(xw, [2 * units, units], 1) as [tf.Tensor2D, tf.Tensor2D];
@@ -293,6 +313,13 @@ export function createCharModelStepper(model: tf.LayersModel, options: { kernels
       const hu = tf.matMul(h, parts.recurrentKernel.read() as tf.Tensor2D);
       const [hn, cn] = engine.runKernel(LSTM_STEP, { xw: table3d, hu, hPrev: h, cPrev: prev[1]! }, { t: id, ...attrs }) as tf.Tensor2D[];
       return [hn!, cn!];
+    }
+    if (cell === "gru" && resetAfter) {
+      // one product h·U (all three blocks); GRU_GATES adds b′ and returns r ⊙ (h·U_h + b′_h) as its second output
+      const hu = tf.matMul(h, parts.recurrentKernel.read() as tf.Tensor2D);
+      const [zr, rhu] = engine.runKernel(GRU_GATES, { xw: table3d, hu, recurrentBias: recurrentBias! }, { t: id, ...attrs }) as tf.Tensor2D[];
+      const [hn] = engine.runKernel(GRU_STATE, { xw: table3d, zr: zr!, rhu: rhu!, hPrev: h }, { t: id, ...attrs }) as tf.Tensor2D[];
+      return [hn!];
     }
     if (cell === "gru") {
       const [uzr, uh] = gruSplit!;
@@ -337,8 +364,9 @@ export function createCharModelStepper(model: tf.LayersModel, options: { kernels
             recurrentActivation: (cell === "simple-rnn" ? "linear" : parts.recurrentActivation) as RecurrentActivation,
             goBackwards: false,
             returnSequences: false,
+            resetAfter,
           };
-          const run = cell === "lstm" ? lstmSequence : cell === "gru" ? gruSequence : simpleRnnSequence;
+          const run = cell === "lstm" ? lstmSequence : cell === "gru" ? (resetAfter ? gruSteps : gruSequence) : simpleRnnSequence;
           // [last output, hT(, cT)]: the final states are what the next step starts from
           return run(x, weights, null, mask, sequenceOptions, true).slice(1) as tf.Tensor2D[];
         });
@@ -368,7 +396,7 @@ export function createCharModelStepper(model: tf.LayersModel, options: { kernels
       if (disposed) return;
       disposed = true;
       setState([]);
-      tf.dispose([table, table3d, ...(gruSplit ?? [])]);
+      tf.dispose([table, table3d, ...(gruSplit ?? []), ...(recurrentBias === null ? [] : [recurrentBias])]);
     },
   };
 }

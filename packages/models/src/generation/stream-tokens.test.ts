@@ -1,12 +1,13 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { buildCharLanguageModel, createRandom, ModelsError, sampleFromLogits, streamTokens, type SamplingOptions } from "../index";
+import { buildCharLanguageModel, createRandom, fastGru, ModelsError, sampleFromLogits, streamTokens, type SamplingOptions } from "../index";
 import type { CellKind } from "@recurrent/rnn-cells";
 import { createCharModelStepper } from "./char-model-stepper";
 
 // The stateful stream against the reference: a full-sequence `model.predict` of the growing text at every step
-// (the stock tf.layers implementation, so the reference shares no code with the stepper). Tiny random models
+// (the stock tf.layers implementation, so the reference shares no code with the stepper; for Keras's reset-after GRU,
+// which tf.layers lacks, our FastGRU, itself checked against PyTorch's GRU in fast-gru-reset-after.test.ts). Tiny random models
 // with weights in ±0.8 (large enough that the logits spread over several units and the state saturates).
 
 const VOCAB = 7;
@@ -27,6 +28,8 @@ interface TinyModel {
   activation?: string;
   recurrentActivation?: string;
   maskZero?: boolean;
+  /** GRU only: Keras's reset_after=True (a FastGRU; bias [2, 3·units]). */
+  resetAfter?: boolean;
 }
 
 /** Embedding(VOCAB, 5) → cell(6, sequences) → Dense(VOCAB), stock tf.layers, weights from {@link values}. */
@@ -38,7 +41,14 @@ function tinyModel(spec: TinyModel, seed = 1): tf.LayersModel {
     ...(spec.activation === undefined ? {} : { activation: spec.activation as "tanh" }),
     ...(spec.recurrentActivation === undefined ? {} : { recurrentActivation: spec.recurrentActivation as "sigmoid" }),
   };
-  const recurrent = spec.cell === "lstm" ? tf.layers.lstm(config) : spec.cell === "gru" ? tf.layers.gru(config) : tf.layers.simpleRNN(config);
+  const recurrent =
+    spec.cell === "lstm"
+      ? tf.layers.lstm(config)
+      : spec.cell === "gru"
+        ? spec.resetAfter === true
+          ? fastGru({ ...config, resetAfter: true })
+          : tf.layers.gru(config)
+        : tf.layers.simpleRNN(config);
   const model = tf.sequential({
     layers: [
       tf.layers.embedding({ inputDim: VOCAB, outputDim: 5, inputShape: [null], maskZero: spec.maskZero === true }),
@@ -75,11 +85,13 @@ const SPECS: TinyModel[] = [
   { cell: "lstm" }, // tfjs defaults: tanh, hardSigmoid
   { cell: "lstm", recurrentActivation: "sigmoid", maskZero: true },
   { cell: "gru", recurrentActivation: "sigmoid" },
+  { cell: "gru", recurrentActivation: "sigmoid", resetAfter: true }, // Keras's default GRU
+  { cell: "gru", resetAfter: true, maskZero: true },
   { cell: "simple-rnn" }, // tanh
   { cell: "simple-rnn", activation: "relu" },
   { cell: "lstm", activation: "swish" }, // not a fused activation: "auto" runs plain ops
 ];
-const label = (s: TinyModel) => `${s.cell} (${[s.activation, s.recurrentActivation, s.maskZero === true ? "maskZero" : undefined].filter(Boolean).join(", ") || "defaults"})`;
+const label = (s: TinyModel) => `${s.cell} (${[s.activation, s.recurrentActivation, s.resetAfter === true ? "resetAfter" : undefined, s.maskZero === true ? "maskZero" : undefined].filter(Boolean).join(", ") || "defaults"})`;
 
 for (const backend of ["cpu", "wasm"] as const) {
   describe(`streaming generation on ${backend}`, () => {
