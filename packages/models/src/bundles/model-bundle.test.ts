@@ -139,6 +139,22 @@ describe("model bundles", () => {
     broken.dispose();
   });
 
+  it('a reset-after GRU loaded with implementation "stock" says so and names the layer, instead of tfjs\'s GRUCell message', async () => {
+    const gru = buildSentimentModel({ vocabSize: 8, embeddingDim: 3, units: 4, seed: 2, cell: "gru", resetAfter: true });
+    const gruFiles = await encodeBundle({ kind: "toy", model: gru, encoder, config: {} });
+    const before = tf.memory().numTensors;
+    const error = await failure(decodeBundle(memoryReader(gruFiles), { implementation: "stock" }));
+    expect(error.code).toBe("BUNDLE_MALFORMED");
+    expect(error.message).toMatch(
+      /model\.json has a GRU with reset_after true \([^)]+: Keras's default GRU\), which tf\.layers cannot build; expected implementation "fast" \(the default\) to load it, got "stock"$/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    const fast = await decodeBundle(memoryReader(gruFiles));
+    expectClose(predict(fast.model), predict(gru), { atol: 0 });
+    fast.model.dispose();
+    gru.dispose();
+  });
+
   it("refuses an encoder whose vocabulary size differs from the Embedding on save", async () => {
     await expect(encodeBundle({ kind: "toy", model, encoder: new ToyEncoder(["a", "b"]), config: null })).rejects.toMatchObject({
       code: "VOCABULARY_MISMATCH",

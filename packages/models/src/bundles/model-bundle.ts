@@ -355,6 +355,28 @@ interface WeightSpec extends tf.io.WeightsManifestEntry {
 
 type Fail = (message: string, cause?: unknown) => ModelsError;
 
+/** The name of the first GRU layer of a layers topology with Keras's `reset_after: true` (nested models included), or null. */
+function resetAfterGruLayer(node: unknown): string | null {
+  if (Array.isArray(node)) {
+    for (const item of node) {
+      const found = resetAfterGruLayer(item);
+      if (found !== null) return found;
+    }
+    return null;
+  }
+  if (node === null || typeof node !== "object") return null;
+  const record = node as Record<string, unknown>;
+  const config = record.config as Record<string, unknown> | undefined;
+  if (record.class_name === "GRU" && config !== undefined && (config.reset_after === true || config.resetAfter === true)) {
+    return typeof config.name === "string" ? config.name : "GRU";
+  }
+  for (const value of Object.values(record)) {
+    const found = resetAfterGruLayer(value);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
 /** Builds the model from its topology (with fast or stock recurrent layers), checks its weights against the specs, loads them. */
 async function instantiateModel(
   topology: object,
@@ -363,6 +385,14 @@ async function instantiateModel(
   implementation: LayerImplementation,
   fail: Fail,
 ): Promise<tf.LayersModel> {
+  if (implementation === "stock") {
+    const layer = resetAfterGruLayer(topology);
+    if (layer !== null) {
+      throw fail(
+        `${BUNDLE_FILES.model} has a GRU with reset_after true (${layer}: Keras's default GRU), which tf.layers cannot build; expected implementation "fast" (the default) to load it, got "stock"`,
+      );
+    }
+  }
   let model: tf.LayersModel;
   const variablesBefore = new Set(Object.keys(registeredVariables()));
   // modelFromJSON does its work synchronously (its promise is settled when it returns); the tensors it makes are
