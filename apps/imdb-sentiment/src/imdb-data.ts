@@ -1,87 +1,21 @@
 import { AppKitError } from "app-kit";
-import {
-  bucketedBatches,
-  buildVocabulary,
-  keepLast,
-  paddedBatches,
-  shuffle,
-  tokenize,
-  TokenTextEncoder,
-  type PaddedBatch,
-  type PaddedBatches,
-} from "@recurrent/text-prep";
+import { splitReviews, type EncodedSplit, type ImdbSplits, type LabeledReview, type LabeledText } from "app-kit/imdb";
 import { readImdb } from "@recurrent/text-prep/node";
 
-/** One review with its label. */
-export interface LabeledText {
-  text: string;
-  label: 0 | 1;
-}
-
-/** The chapter's three splits. */
-export interface ImdbSplits {
-  train: LabeledText[];
-  validation: LabeledText[];
-  test: LabeledText[];
-  /** Reviews read (before `limit`). */
-  total: number;
-}
+// The data rules themselves (split, encoder, encoding, batches) are app-kit/imdb's, shared with the web app.
+export { buildEncoder, encodeSplit, makeBatches, splitReviews } from "app-kit/imdb";
+export type { BatchingOptions, EncodedSplit, ImdbSplits, LabeledText } from "app-kit/imdb";
 
 /**
- * Reads every labelled review (train and test halves of the archive or
- * folder), orders them by path so that the official and our archive give the
- * same order, shuffles them with `seed`, keeps the first `limit` when given,
- * and splits them as the chapter does: 25,000 for test, 20,000 for training
- * and the rest for validation (5,000 in the chapter; 4,996 with our archive,
- * which lacks four reviews). With `limit`, the split is 50 / 40 / 10 %.
+ * Reads every labelled review (train and test halves of the archive or folder) and splits them with
+ * `splitReviews`: ordered by path (so the official and our archive give the same order), shuffled with `seed`, the
+ * first `limit` kept when given, then 25,000 for test, 20,000 for training and the rest for validation (with
+ * `limit`, 50 / 40 / 10 %).
  */
 export async function loadImdbSplits(source: string, options: { seed: number; limit?: number | undefined }): Promise<ImdbSplits> {
-  const reviews: (LabeledText & { path: string })[] = [];
+  const reviews: LabeledReview[] = [];
   for await (const r of readImdb(source)) reviews.push({ text: r.text, label: r.label, path: r.path.replace(/^.*?(train|test)\//, "$1/") });
-  reviews.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  let shuffled = shuffle(reviews, options.seed);
-  if (options.limit !== undefined) shuffled = shuffled.slice(0, options.limit);
-  const n = shuffled.length;
-  // The chapter takes 25,000 for test and 20,000 for training and leaves the rest (5,000 of its 50,000) for
-  // validation; a --limit run keeps the same proportions (50 / 40 / 10 %).
-  const full = options.limit === undefined && n > 45_000;
-  const testSize = full ? 25_000 : Math.round(n / 2);
-  const trainSize = full ? 20_000 : Math.round(n * 0.4);
-  const strip = (r: LabeledText & { path: string }): LabeledText => ({ text: r.text, label: r.label });
-  return {
-    test: shuffled.slice(0, testSize).map(strip),
-    train: shuffled.slice(testSize, testSize + trainSize).map(strip),
-    validation: shuffled.slice(testSize + trainSize).map(strip),
-    total: reviews.length,
-  };
-}
-
-/** The chapter's encoder: tfds tokenizer, vocabulary of the training reviews in first-seen order. */
-export function buildEncoder(train: readonly LabeledText[]): TokenTextEncoder {
-  const vocabulary = buildVocabulary(
-    train.map((r) => tokenize(r.text)),
-    { order: "first-seen" },
-  );
-  return new TokenTextEncoder(vocabulary);
-}
-
-/** Encoded sequences (optionally the last `maxTokens` ids only) and labels. */
-export interface EncodedSplit {
-  sequences: Int32Array[];
-  labels: Float32Array;
-  tokens: number;
-}
-
-export function encodeSplit(encoder: TokenTextEncoder, reviews: readonly LabeledText[], maxTokens: number | null): EncodedSplit {
-  let tokens = 0;
-  const sequences = reviews.map((r) => {
-    let ids = encoder.encode(r.text);
-    if (ids.length === 0) ids = Int32Array.of(encoder.oovId); // an empty review still needs one step
-    if (maxTokens !== null) ids = keepLast(ids, maxTokens);
-    tokens += ids.length;
-    return ids;
-  });
-  return { sequences, labels: Float32Array.from(reviews, (r) => r.label), tokens };
+  return splitReviews(reviews, { seed: options.seed, limit: options.limit ?? null });
 }
 
 /** What decides how much memory one time step of a batch needs. */
@@ -128,20 +62,6 @@ export function checkReviewLengths(split: EncodedSplit, reviews: readonly Labele
         `cap reviews with --max-tokens (e.g. --max-tokens ${Math.min(limit, 1000)}) or lower --batch-size`,
     );
   });
-}
-
-/** How batches are cut. */
-export interface BatchingOptions {
-  batchSize: number;
-  /** Group reviews of similar length (sorted by length, batches shuffled per epoch). */
-  bucket: boolean;
-}
-
-/** Batches of one pass (text-prep's batches are what `@recurrent/models` trains on). */
-export function makeBatches(split: EncodedSplit, options: BatchingOptions, seed: number | undefined): PaddedBatches<PaddedBatch<true>> {
-  return options.bucket
-    ? bucketedBatches(split.sequences, { batchSize: options.batchSize, labels: split.labels, ...(seed === undefined ? {} : { seed }) })
-    : paddedBatches(split.sequences, { batchSize: options.batchSize, labels: split.labels });
 }
 
 /** The file name of our labeled IMDb archive in `../shared/data`. */

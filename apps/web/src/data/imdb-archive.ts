@@ -1,12 +1,8 @@
+import type { LabeledReview } from "app-kit/imdb";
 import { createTarDecoder } from "modern-tar";
 
-/** One labelled IMDb review as the CLI reads it (`readImdb` of `@recurrent/text-prep/node`). */
-export interface LabeledReview {
-  text: string;
-  label: 0 | 1;
-  /** Path inside the archive or folder from the split folder on, e.g. `train/pos/10_9.txt` (the CLI sorts by it). */
-  path: string;
-}
+// One labelled IMDb review as the CLI reads it (`readImdb` of `@recurrent/text-prep/node`).
+export type { LabeledReview } from "app-kit/imdb";
 
 /** How far reading has got. */
 export interface ReadProgress {
