@@ -47,6 +47,8 @@ export {
   SIMPLE_RNN_SEQUENCE_GRAD,
 } from "./kernels/recurrent/sequence/simple-rnn-sequence";
 export { sequenceKernelsAvailable } from "./kernels/recurrent/sequence/sequence-kernels";
+export type { SequenceKernelNames } from "./kernels/recurrent/sequence/sequence-kernels";
+export { SEQUENCE_KERNELS } from "./kernels/recurrent/sequence/sequence-kernel-names";
 export { closeRecurrentThreads, recurrentKernelsInfo, recurrentThreadsReady } from "./kernels/recurrent/sequence/sequence-runtime";
 export type { RecurrentKernelsInfo, RecurrentThreadsReadyOptions } from "./kernels/recurrent/sequence/sequence-runtime";
 export { configureRecurrentKernels, MAX_RECURRENT_THREADS, recurrentKernelSettings } from "./kernels/recurrent/recurrent-kernel-settings";

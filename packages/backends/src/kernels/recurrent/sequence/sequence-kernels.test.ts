@@ -1,18 +1,12 @@
 import * as tf from "@tensorflow/tfjs";
-import type { CellKind } from "@recurrent/rnn-cells";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../../../test-support/expect-close";
 import type { CaseData, SequenceKernelCase } from "../../../test-support/sequence-kernel-cases";
 import { caseData, caseLabel, GATE_BLOCKS, referenceBackward, referenceForward, SEQUENCE_KERNEL_CASES } from "../../../test-support/sequence-kernel-cases";
 import { TEST_BACKENDS, useBackend } from "../../../test-support/test-backends";
-import { BIDIRECTIONAL_GRU_SEQUENCE, BIDIRECTIONAL_GRU_SEQUENCE_GRAD, GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from "./gru-sequence";
-import { BIDIRECTIONAL_LSTM_SEQUENCE, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
-import {
-  BIDIRECTIONAL_SIMPLE_RNN_SEQUENCE,
-  BIDIRECTIONAL_SIMPLE_RNN_SEQUENCE_GRAD,
-  SIMPLE_RNN_SEQUENCE,
-  SIMPLE_RNN_SEQUENCE_GRAD,
-} from "./simple-rnn-sequence";
+import { GRU_SEQUENCE, GRU_SEQUENCE_GRAD } from "./gru-sequence";
+import { SEQUENCE_KERNELS } from "./sequence-kernel-names";
+import { SIMPLE_RNN_SEQUENCE, SIMPLE_RNN_SEQUENCE_GRAD } from "./simple-rnn-sequence";
 import { registerRecurrentKernels } from "../register-recurrent-kernels";
 import { configureRecurrentKernels } from "../recurrent-kernel-settings";
 import type { RecurrentKernelOptions } from "../recurrent-kernel-settings";
@@ -26,16 +20,6 @@ import { recurrentThreadsReady } from "./sequence-runtime";
 // kernels against float64 over at most 7 steps); the bidirectional kernels equal one single-direction call per
 // direction within 1e-6 (forward) and 1e-5 (gradients).
 
-const NAMES: Record<CellKind, { single: string; grad: string; both: string; bothGrad: string }> = {
-  lstm: { single: LSTM_SEQUENCE, grad: LSTM_SEQUENCE_GRAD, both: BIDIRECTIONAL_LSTM_SEQUENCE, bothGrad: BIDIRECTIONAL_LSTM_SEQUENCE_GRAD },
-  gru: { single: GRU_SEQUENCE, grad: GRU_SEQUENCE_GRAD, both: BIDIRECTIONAL_GRU_SEQUENCE, bothGrad: BIDIRECTIONAL_GRU_SEQUENCE_GRAD },
-  "simple-rnn": {
-    single: SIMPLE_RNN_SEQUENCE,
-    grad: SIMPLE_RNN_SEQUENCE_GRAD,
-    both: BIDIRECTIONAL_SIMPLE_RNN_SEQUENCE,
-    bothGrad: BIDIRECTIONAL_SIMPLE_RNN_SEQUENCE_GRAD,
-  },
-};
 
 const FORWARD = { atol: 2e-5, rtol: 1e-4 };
 const GRADIENT = { atol: 1e-4, rtol: 1e-3 };
@@ -104,7 +88,7 @@ for (const { backend, threads, relaxed } of RUNS) {
     });
 
     for (const [n, c] of SEQUENCE_KERNEL_CASES.entries()) {
-      const names = NAMES[c.cell];
+      const names = SEQUENCE_KERNELS[c.cell];
       it(`forward equals the float64 reference (${caseLabel(c)})`, () => {
         const start = tf.memory().numTensors;
         tf.tidy(() => {
@@ -125,7 +109,7 @@ for (const { backend, threads, relaxed } of RUNS) {
           expect(forGrad.length).toBe(2 + states);
           expect(forGrad[forGrad.length - 1]!.dtype).toBe("int32");
           expectClose(forGrad[0]!, seqOut[0]!, { atol: 0, rtol: 0 });
-          run(names.grad, { saved: forGrad[forGrad.length - 1]! }, {}); // releases the saved activations
+          run(names.singleGrad, { saved: forGrad[forGrad.length - 1]! }, {}); // releases the saved activations
         });
         expect(tf.memory().numTensors).toBe(start);
       });
@@ -137,7 +121,7 @@ for (const { backend, threads, relaxed } of RUNS) {
           const ref = referenceBackward(c, data, referenceForward(c, data));
           const inputs = { ...sharedTensors(c, data), ...laneTensors(c, data) };
           const fwd = run(names.single, inputs, { ...attrsOf(c), goBackwards: c.goBackwards ? 1 : 0, returnSequences: 0, forGradient: 1 });
-          const out = run(names.grad, { saved: fwd[fwd.length - 1]!, ...incoming(c, data) }, {});
+          const out = run(names.singleGrad, { saved: fwd[fwd.length - 1]!, ...incoming(c, data) }, {});
           expect(out.length).toBe(lstm(c) ? 6 : 5);
           const g = GATE_BLOCKS[c.cell] * c.units;
           expectClose(out[0]!, { shape: [c.batch, c.time, c.inputDim], values: ref.inputs }, GRADIENT);
@@ -155,7 +139,7 @@ for (const { backend, threads, relaxed } of RUNS) {
     // the bidirectional kernels: the first four shapes of every cell, sequences and last outputs
     for (const [n, c] of SEQUENCE_KERNEL_CASES.entries()) {
       if (c.time === 1 || c.cell === "lstm") continue; // the LSTM's are in lstm-sequence.test.ts
-      const names = NAMES[c.cell];
+      const names = SEQUENCE_KERNELS[c.cell];
       it(`the bidirectional kernels equal one single-direction call per direction (${caseLabel(c)})`, () => {
         const start = tf.memory().numTensors;
         tf.tidy(() => {
@@ -170,13 +154,13 @@ for (const { backend, threads, relaxed } of RUNS) {
               ...run(names.single, { ...shared, ...laneTensors(c, f) }, { ...attrs, goBackwards: 0, returnSequences, forGradient: 1 }),
               ...run(names.single, { ...shared, ...laneTensors(c, b) }, { ...attrs, goBackwards: 1, returnSequences, forGradient: 1 }),
             ];
-            const both = run(names.both, { ...shared, ...laneTensors(c, f, "F"), ...laneTensors(c, b, "B") }, { ...attrs, returnSequences, forGradient: 1 });
+            const both = run(names.bidirectional, { ...shared, ...laneTensors(c, f, "F"), ...laneTensors(c, b, "B") }, { ...attrs, returnSequences, forGradient: 1 });
             expect(both.length).toBe(2 * outs + 1);
             const singleOuts = [...single.slice(0, outs), ...single.slice(outs + 1, 2 * outs + 1)];
             singleOuts.forEach((t, i) => expectClose(both[i]!, t, { atol: 1e-6 }));
-            const gF = run(names.grad, { saved: single[outs]!, ...incoming(c, f, "", returnSequences === 1) }, {});
-            const gB = run(names.grad, { saved: single[2 * outs + 1]!, ...incoming(c, b, "", returnSequences === 1) }, {});
-            const g = run(names.bothGrad, { saved: both[both.length - 1]!, ...incoming(c, f, "F", returnSequences === 1), ...incoming(c, b, "B", returnSequences === 1) }, {});
+            const gF = run(names.singleGrad, { saved: single[outs]!, ...incoming(c, f, "", returnSequences === 1) }, {});
+            const gB = run(names.singleGrad, { saved: single[2 * outs + 1]!, ...incoming(c, b, "", returnSequences === 1) }, {});
+            const g = run(names.bidirectionalGrad, { saved: both[both.length - 1]!, ...incoming(c, f, "F", returnSequences === 1), ...incoming(c, b, "B", returnSequences === 1) }, {});
             const lane = 3 + perLane; // dkernel, du, dbias, dh0 (, dc0)
             expect(g.length).toBe(1 + 2 * lane);
             expectClose(g[0]!, tf.add(gF[0]!, gB[0]!), { atol: 1e-5 });
