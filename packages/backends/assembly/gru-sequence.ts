@@ -10,7 +10,7 @@
 // gates [B, T, 3U] by step hold the activated z, r, ĥ. Semantics as the per-step kernels of recurrent.ts (gruGates,
 // gruState and their gradients): masked rows carry h_{t−1} over, |v| < 1e-30 is flushed to 0.
 
-import { activate, derivative, flush, ld, maskedOut, st } from "./cell-math";
+import { activate, derivative, flush, gruResetAfterBackward, gruStateBackward, gruUpdate, ld, maskedOut, st } from "./cell-math";
 import { barrier, gemm, shareStart } from "./sequence-common";
 import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGrad } from "./sequence-steps";
 
@@ -26,13 +26,6 @@ import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGra
   st(rhRow + o4, flush(f32x4.mul(r, ld(hPrevRow + o4, vec))), vec);
 }
 
-// h = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ, or h_{t−1} on a masked row.
-// @ts-ignore: decorator
-@inline function update(z: v128, hPrev: v128, hh: v128, valid: bool): v128 {
-  if (!valid) return hPrev;
-  return flush(f32x4.add(f32x4.mul(z, hPrev), f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), hh)));
-}
-
 // resetAfter 0, second half: ĥ from its pre-activation (zRow's third block), and the new state.
 // @ts-ignore: decorator
 @inline function stateAt(zRow: usize, hPrevRow: usize, gRow: usize, hRow: usize, j: usize, units: usize, act: i32, valid: bool, vec: bool): void {
@@ -40,7 +33,7 @@ import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGra
   const u4 = units << 2;
   const hh = activate(ld(zRow + 2 * u4 + o4, vec), act);
   st(gRow + 2 * u4 + o4, hh, vec);
-  st(hRow + o4, update(ld(gRow + o4, vec), ld(hPrevRow + o4, vec), hh, valid), vec);
+  st(hRow + o4, gruUpdate(ld(gRow + o4, vec), ld(hPrevRow + o4, vec), hh, valid), vec);
 }
 
 // resetAfter 1, the whole step: zRow holds h_{t−1}·U + b′ (all three blocks), xwRow x·W + b.
@@ -59,7 +52,7 @@ import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGra
   st(gRow + u4 + o4, r, vec);
   st(gRow + 2 * u4 + o4, hh, vec);
   st(rcRow + o4, rc, vec);
-  st(hRow + o4, update(z, ld(hPrevRow + o4, vec), hh, valid), vec);
+  st(hRow + o4, gruUpdate(z, ld(hPrevRow + o4, vec), hh, valid), vec);
 }
 
 /**
@@ -169,15 +162,8 @@ export function gruSequenceForward(
   }
   const z = ld(gRow + o4, vec);
   const hh = ld(gRow + 2 * u4 + o4, vec);
-  const dzh = flush(f32x4.mul(f32x4.mul(dh, f32x4.sub(f32x4.splat(1.0), z)), derivative(hh, act)));
-  st(dzRow + o4, flush(f32x4.mul(f32x4.mul(dh, f32x4.sub(ld(hPrevRow + o4, vec), hh)), derivative(z, rec))), vec);
-  st(dzRow + 2 * u4 + o4, dzh, vec);
-  if (after) {
-    const r = ld(gRow + u4 + o4, vec);
-    st(dzRow + u4 + o4, flush(f32x4.mul(f32x4.mul(dzh, ld(auxRow + o4, vec)), derivative(r, rec))), vec);
-    st(dzrRow + 2 * u4 + o4, flush(f32x4.mul(dzh, r)), vec);
-  }
-  st(dhRow + o4, flush(f32x4.mul(dh, z)), vec);
+  const dzh = gruStateBackward(dh, z, hh, ld(hPrevRow + o4, vec), dzRow + 2 * u4 + o4, dzRow + o4, dhRow + o4, act, rec, vec);
+  if (after) gruResetAfterBackward(dzh, ld(gRow + u4 + o4, vec), ld(auxRow + o4, vec), dzRow + u4 + o4, dzrRow + 2 * u4 + o4, rec, vec);
 }
 
 // resetAfter 0, the reset gate's part: from dRh = dĥ·U_hᵀ, its pre-activation gradient into dzRow's block r, and

@@ -3,7 +3,7 @@
 // step each way. See sequence.ts for the threading model, layouts and semantics; as the per-step kernels of
 // recurrent.ts (simpleForward, simpleBackward): masked rows carry h_{t−1} over, |v| < 1e-30 is flushed to 0.
 
-import { activate, derivative, flush, ld, maskedOut, st } from "./cell-math";
+import { activate, flush, ld, maskedOut, simpleCellBackward, st } from "./cell-math";
 import { barrier, gemm, shareStart } from "./sequence-common";
 import { addRows, copyLast, inputGradients, projectInputs, weightGrad } from "./sequence-steps";
 
@@ -60,13 +60,7 @@ export function simpleRnnSequenceForward(
   const o4 = j << 2;
   let dh = ld(dhRow + o4, vec);
   if (dOutRow != 0) dh = f32x4.add(dh, ld(dOutRow + o4, vec));
-  if (!valid) {
-    st(dzRow + o4, f32x4.splat(0.0), vec);
-    st(dhRow + o4, dh, vec);
-    return;
-  }
-  st(dzRow + o4, flush(f32x4.mul(dh, derivative(ld(hRow + o4, vec), act))), vec);
-  st(dhRow + o4, f32x4.splat(0.0), vec);
+  simpleCellBackward(dh, ld(hRow + o4, vec), dzRow + o4, dhRow + o4, act, valid, vec);
 }
 
 /**
