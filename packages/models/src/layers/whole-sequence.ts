@@ -86,10 +86,8 @@ export function wholeSequence(
     const [x1, kernel, recurrentKernel, bias, ...rest] = args as tf.Tensor[];
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const s = rest.slice(0, stateCount);
-    const outs = runFused(kernels.single, { ...inputs({ kernel: kernel as tf.Tensor2D, recurrentKernel: recurrentKernel as tf.Tensor2D, bias: null }, bias!, s), x: x1 }, {
-      ...attrs,
-      forGradient: 1,
-    });
+    const w = { kernel: kernel as tf.Tensor2D, recurrentKernel: recurrentKernel as tf.Tensor2D, bias: null };
+    const outs = runFused(kernels.single, { ...inputs(w, bias!, s), x: x1 }, { ...attrs, forGradient: 1 });
     // [y,] the final states, and the handle to the activations the kernels keep for the backward pass
     const finals = outs.slice(-1 - stateCount, -1);
     const output = options.returnSequences ? outs[0]! : finals[0]!;

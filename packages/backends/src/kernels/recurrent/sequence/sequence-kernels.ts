@@ -222,7 +222,8 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
     let block: KeptBlock | null = null;
     let base: number;
     if (forGradient) {
-      block = arena.keep(layout.bytes, { ...d, cell: JOB_FUNCTIONS.indexOf(cell.forward), act, rec, variant, masked: masked ? 1 : 0, lanes: suffixes.length, goBackwards: backwards[0]! });
+      const meta = { cell: JOB_FUNCTIONS.indexOf(cell.forward), act, rec, variant, masked: masked ? 1 : 0, lanes: suffixes.length };
+      block = arena.keep(layout.bytes, { ...d, ...meta, goBackwards: backwards[0]! });
       base = block.offset;
     } else {
       base = arena.alloc(layout.bytes / 4);
