@@ -198,3 +198,54 @@ function derivativeMore(y: v128, code: i32): v128 {
   st(dzRow + 3 * u4 + o4, flush(f32x4.mul(f32x4.mul(dh, tc), derivative(o, rec))), vec);
   st(dcPrevRow + o4, flush(f32x4.mul(dc, f)), vec);
 }
+
+/** The GRU's new state z ⊙ h_{t−1} + (1 − z) ⊙ ĥ, flushed; h_{t−1} itself on a masked row. */
+// @ts-ignore: decorator
+@inline export function gruUpdate(z: v128, hPrev: v128, hh: v128, valid: bool): v128 {
+  if (!valid) return hPrev;
+  return flush(f32x4.add(f32x4.mul(z, hPrev), f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), hh)));
+}
+
+/**
+ * The GRU's backward equations that need no product, for 4 units (or 1 in lane 0) of a real (unmasked) step: from dh
+ * (the gradient reaching h_t), z, ĥ and h_{t−1} (as the update used it), stores the candidate's pre-activation
+ * gradient at dzhAt, the update gate's at dzzAt and dh ⊙ z (the part of dh_{t−1} that bypasses the products) at
+ * dhPartialAt, flushed; returns the candidate's.
+ */
+// @ts-ignore: decorator
+@inline export function gruStateBackward(
+  dh: v128, z: v128, hh: v128, hPrev: v128, dzhAt: usize, dzzAt: usize, dhPartialAt: usize, act: i32, rec: i32, vec: bool,
+): v128 {
+  const dzh = flush(f32x4.mul(f32x4.mul(dh, f32x4.sub(f32x4.splat(1.0), z)), derivative(hh, act)));
+  st(dzhAt, dzh, vec);
+  st(dzzAt, flush(f32x4.mul(f32x4.mul(dh, f32x4.sub(hPrev, hh)), derivative(z, rec))), vec);
+  st(dhPartialAt, flush(f32x4.mul(dh, z)), vec);
+  return dzh;
+}
+
+/**
+ * The reset-after GRU's reset-gate gradients for 4 units (or 1) of a real step: from dzh (the candidate's
+ * pre-activation gradient), r and rc = h_{t−1}·U_h + b′_h, stores the reset gate's pre-activation gradient at drAt
+ * and the recurrent side's candidate gradient dzh ⊙ r at dzhRecAt, flushed.
+ */
+// @ts-ignore: decorator
+@inline export function gruResetAfterBackward(dzh: v128, r: v128, rc: v128, drAt: usize, dzhRecAt: usize, rec: i32, vec: bool): void {
+  st(drAt, flush(f32x4.mul(f32x4.mul(dzh, rc), derivative(r, rec))), vec);
+  st(dzhRecAt, flush(f32x4.mul(dzh, r)), vec);
+}
+
+/**
+ * The SimpleRNN's backward equations for 4 units (or 1): from dh (the gradient reaching the step's output h), stores
+ * the pre-activation gradient dh ⊙ φ′ at dzAt and 0 at carryAt (nothing bypasses the product); on a masked row 0 at
+ * dzAt and all of dh at carryAt.
+ */
+// @ts-ignore: decorator
+@inline export function simpleCellBackward(dh: v128, h: v128, dzAt: usize, carryAt: usize, act: i32, valid: bool, vec: bool): void {
+  if (!valid) {
+    st(dzAt, f32x4.splat(0.0), vec);
+    st(carryAt, dh, vec);
+    return;
+  }
+  st(dzAt, flush(f32x4.mul(dh, derivative(h, act))), vec);
+  st(carryAt, f32x4.splat(0.0), vec);
+}

@@ -2,7 +2,8 @@
 // See sequence.ts for the threading model, layouts and semantics.
 
 import { ld, lstmCellBackward, lstmCellForward, maskedOut, st } from "./cell-math";
-import { barrier, gemm, madd, outerGrad, shareStart } from "./sequence-common";
+import { barrier, gemm, shareStart } from "./sequence-common";
+import { addRows, copyLast, inputGradients, projectInputs, weightGrad } from "./sequence-steps";
 
 // @ts-ignore: decorator
 @inline function cellForwardAt(
@@ -35,10 +36,8 @@ export function lstmSequenceForward(
   const j0 = <usize>shareStart(units, thread, threads);
   const j1 = <usize>shareStart(units, thread + 1, threads);
   const vecEnd = j0 + ((j1 - j0) & ~(<usize>3));
-  if (j1 > j0) {
-    // input projections of every step, this thread's columns (the bias row is broadcast: init stride 0)
-    for (let g: usize = 0; g < 4; g++) gemm(xPtr, D, B * T, D, wPtr, G, bPtr, 0, xwPtr, G, g * U + j0, g * U + j1);
-  }
+  // input projections of every step, this thread's columns
+  if (j1 > j0) projectInputs(xPtr, wPtr, bPtr, xwPtr, B * T, D, U, 4, j0, j1);
   for (let s: usize = 0; s < T; s++) {
     const t = goBackwards != 0 ? T - 1 - s : s;
     // previous state rows: h0/c0 [B, U] for the first step, else step s − 1 of y/cs [B, T, U]
@@ -69,13 +68,8 @@ export function lstmSequenceForward(
     }
     if (!barrier(barPtr, threads)) return 1;
   }
-  if (j1 > j0) {
-    for (let b: usize = 0; b < B; b++) {
-      const last = (((b * T + T - 1) * U + j0) << 2);
-      if (hTPtr != 0) memory.copy(hTPtr + ((b * U + j0) << 2), yPtr + last, (j1 - j0) << 2);
-      if (cTPtr != 0) memory.copy(cTPtr + ((b * U + j0) << 2), csPtr + last, (j1 - j0) << 2);
-    }
-  }
+  if (j1 > j0 && hTPtr != 0) copyLast(yPtr, hTPtr, B, T, U, j0, j1);
+  if (j1 > j0 && cTPtr != 0) copyLast(csPtr, cTPtr, B, T, U, j0, j1);
   return 0;
 }
 
@@ -132,20 +126,10 @@ export function lstmSequenceBackward(
     const s = <usize>step;
     const t = goBackwards != 0 ? T - 1 - s : s;
     if (j1 > j0) {
+      // add the gradient that went through U at step s + 1 (computed into dhRec at the end of that step)
+      if (s + 1 < T) addRows(dhPtr, dhRecPtr, B, U, j0, j1);
       for (let b: usize = 0; b < B; b++) {
         const sRow = (b * U) << 2;
-        // add the gradient that went through U at step s + 1 (computed into dhRec at the end of that step)
-        if (s + 1 < T) {
-          let j = j0;
-          for (; j < vecEnd; j += 4) {
-            const p = dhPtr + sRow + (j << 2);
-            v128.store(p, f32x4.add(v128.load(p), v128.load(dhRecPtr + sRow + (j << 2))));
-          }
-          for (; j < j1; j++) {
-            const p = dhPtr + sRow + (j << 2);
-            store<f32>(p, load<f32>(p) + load<f32>(dhRecPtr + sRow + (j << 2)));
-          }
-        }
         const valid = !maskedOut(maskPtr, b * T + t);
         const gRow = gatesPtr + (((b * T + s) * G) << 2);
         const cRow = csPtr + (((b * T + s) * U) << 2);
@@ -165,45 +149,12 @@ export function lstmSequenceBackward(
     // dhRec[:, own units] = dz_s · Uᵀ[:, own units]: reads every thread's dz_s, written before the barrier
     if (j1 > j0) gemm(dZPtr + ((t * G) << 2), T * G, B, G, uTPtr, U, 0, 0, dhRecPtr, U, j0, j1);
   }
+  if (j1 > j0) addRows(dhPtr, dhRecPtr, B, U, j0, j1);
+  // Weight gradients by columns: this thread's units' columns of each gate (dZ is complete after the last barrier),
+  // and dx by rows.
   if (j1 > j0) {
-    for (let b: usize = 0; b < B; b++) {
-      const sRow = (b * U) << 2;
-      for (let j = j0; j < j1; j++) {
-        const p = dhPtr + sRow + (j << 2);
-        store<f32>(p, load<f32>(p) + load<f32>(dhRecPtr + sRow + (j << 2)));
-      }
-    }
+    for (let c: usize = 0; c < G; c += U) weightGrad(dUPtr, U, yPtr, U, h0Ptr, false, dZPtr, B, T, G, goBackwards, c + j0, c + j1);
   }
-  // Weight gradients by columns: this thread's units' columns of each gate (dZ is complete after the last barrier).
-  if (j1 > j0) {
-    const width = (j1 - j0) << 2;
-    for (let g: usize = 0; g < 4; g++) {
-      const c0 = g * U + j0;
-      const c1 = g * U + j1;
-      for (let k: usize = 0; k < U; k++) memory.fill(dUPtr + ((k * G + c0) << 2), 0, width);
-      outerGrad(dUPtr, U, yPtr, U, h0Ptr, false, dZPtr, B, T, G, goBackwards, c0, c1);
-      for (let k: usize = 0; k < D; k++) memory.fill(dWPtr + ((k * G + c0) << 2), 0, width);
-      outerGrad(dWPtr, D, xPtr, D, 0, true, dZPtr, B, T, G, goBackwards, c0, c1);
-      if (dbPtr != 0) {
-        const c4End = c0 + ((c1 - c0) & ~(<usize>3));
-        let c = c0;
-        for (; c < c4End; c += 4) {
-          let acc = f32x4.splat(0);
-          for (let r: usize = 0; r < B * T; r++) acc = f32x4.add(acc, v128.load(dZPtr + ((r * G + c) << 2)));
-          v128.store(dbPtr + (c << 2), acc);
-        }
-        for (; c < c1; c++) {
-          let acc: f32 = 0;
-          for (let r: usize = 0; r < B * T; r++) acc += load<f32>(dZPtr + ((r * G + c) << 2));
-          store<f32>(dbPtr + (c << 2), acc);
-        }
-      }
-    }
-  }
-  // dx = dZ · wᵀ by rows: this thread's share of the B·T rows
-  const rows = B * T;
-  const r0 = (rows * <usize>thread) / <usize>threads;
-  const r1 = (rows * <usize>(thread + 1)) / <usize>threads;
-  if (r1 > r0) gemm(dZPtr + ((r0 * G) << 2), G, r1 - r0, G, wTPtr, D, 0, 0, dxPtr + ((r0 * D) << 2), D, 0, D);
+  inputGradients(xPtr, wTPtr, dZPtr, dxPtr, dWPtr, dbPtr, B, T, D, U, G, goBackwards, j0, j1, thread, threads);
   return 0;
 }

@@ -7,7 +7,10 @@
 // layouts, Keras's reset-after GRU, masking by copying the previous state, recurrent-dropout masks, flushing
 // |v| < 1e-30 to 0); the tests run both.
 
-import { activate, derivative, flush, ld, ldOpt, lstmCellBackward, lstmCellForward, maskedOut, st } from "./cell-math";
+import {
+  activate, derivative, flush, gruResetAfterBackward, gruStateBackward, gruUpdate, ld, ldOpt, lstmCellBackward, lstmCellForward, maskedOut,
+  simpleCellBackward, st,
+} from "./cell-math";
 
 // h ⊙ m for a row of `units` values (recurrent dropout: the operand of the next step's product), flushed.
 function dropRow(hRow: usize, mRow: usize, outRow: usize, units: usize): void {
@@ -197,8 +200,7 @@ export function gruGates(
     return;
   }
   if (recMaskRow != 0) hPrev = f32x4.mul(hPrev, ld(recMaskRow + o4, vec));
-  const z = ld(zrRow + o4, vec);
-  st(hRow + o4, flush(f32x4.add(f32x4.mul(z, hPrev), f32x4.mul(f32x4.sub(f32x4.splat(1.0), z), hh))), vec);
+  st(hRow + o4, gruUpdate(ld(zrRow + o4, vec), hPrev, hh, true), vec);
 }
 
 /** GRU candidate and new state (see gruStateSpec): h, hh `[batch, units]`, and hDropped with the recurrent mask. */
@@ -235,12 +237,7 @@ export function gruState(
     st(dhPartialRow + o4, dh, vec);
     return;
   }
-  const z = ld(zrRow + o4, vec);
-  const hh = ld(hhRow + o4, vec);
-  const one = f32x4.splat(1.0);
-  st(dzhRow + o4, flush(f32x4.mul(f32x4.mul(dh, f32x4.sub(one, z)), derivative(hh, act))), vec);
-  st(dzzRow + o4, flush(f32x4.mul(f32x4.mul(dh, f32x4.sub(ld(hPrevRow + o4, vec), hh)), derivative(z, rec))), vec);
-  st(dhPartialRow + o4, flush(f32x4.mul(dh, z)), vec);
+  gruStateBackward(dh, ld(zrRow + o4, vec), ld(hhRow + o4, vec), ld(hPrevRow + o4, vec), dzhRow + o4, dzzRow + o4, dhPartialRow + o4, act, rec, vec);
 }
 
 /** GRU backward, first part (see gruStateGradSpec). */
@@ -293,8 +290,7 @@ export function gruStateGrad(
   let carry: v128;
   if (after) {
     const rc = f32x4.add(ld(bRow + 2 * u4 + o4, vec), ldOpt(rb, 2 * u4 + o4, vec));
-    st(dzrRow + u4 + o4, flush(f32x4.mul(f32x4.mul(a, rc), derivative(r, rec))), vec);
-    st(dzrRow + 2 * u4 + o4, flush(f32x4.mul(a, r)), vec);
+    gruResetAfterBackward(a, r, rc, dzrRow + u4 + o4, dzrRow + 2 * u4 + o4, rec, vec);
     carry = ld(dhPartialRow + o4, vec);
   } else {
     st(dzrRow + u4 + o4, flush(f32x4.mul(f32x4.mul(a, ld(bRow + o4, vec)), derivative(r, rec))), vec);
@@ -368,13 +364,7 @@ export function simpleForward(
 ): void {
   const o4 = j << 2;
   const dh = f32x4.add(f32x4.add(recurrentGrad(dhRecRow, recMaskRow, o4, vec), ldOpt(dhCarryRow, o4, vec)), ldOpt(dOutRow, o4, vec));
-  if (!valid) {
-    st(dzRow + o4, f32x4.splat(0.0), vec);
-    st(dhCarryPrevRow + o4, dh, vec);
-    return;
-  }
-  st(dzRow + o4, flush(f32x4.mul(dh, derivative(ld(hRow + o4, vec), act))), vec);
-  st(dhCarryPrevRow + o4, f32x4.splat(0.0), vec);
+  simpleCellBackward(dh, ld(hRow + o4, vec), dzRow + o4, dhCarryPrevRow + o4, act, valid, vec);
 }
 
 /** Backward of one SimpleRNN step (see simpleRnnStepGradSpec). */

@@ -3,7 +3,7 @@
 // dist/, so the modules ship inside the JS bundles (Node and browsers alike) without separate files to locate.
 //
 //   recurrent.ts → wasm-out/recurrent-wasm.ts: per-step kernels that import the tfjs wasm backend's own heap;
-//   sequence.ts  → wasm-out/sequence-wasm.ts: whole-sequence LSTM kernels on a shared memory for worker threads,
+//   sequence.ts  → wasm-out/sequence-wasm.ts: whole-sequence recurrent kernels on a shared memory for worker threads,
 //                  built twice, with and without relaxed SIMD (fused multiply-add); the runtime picks what it accepts.
 //
 // Deterministic: the compiler runs in this process on the sources alone (no temporary files, no paths, dates or
@@ -58,7 +58,7 @@ const OUTPUTS = [
     constants: [
       {
         name: "SEQUENCE_WASM_BASE64",
-        doc: "The whole-sequence LSTM kernels (shared memory, SIMD, atomics)",
+        doc: "The whole-sequence LSTM, GRU and SimpleRNN kernels (shared memory, SIMD, atomics)",
         entry: "assembly/sequence.ts",
         flags: [...SHARED, "--enable", "simd,threads"],
       },

@@ -34,6 +34,21 @@ export {
   LSTM_SEQUENCE_GRAD,
   lstmSequenceAvailable,
 } from "./kernels/recurrent/sequence/lstm-sequence";
+export {
+  BIDIRECTIONAL_GRU_SEQUENCE,
+  BIDIRECTIONAL_GRU_SEQUENCE_GRAD,
+  GRU_SEQUENCE,
+  GRU_SEQUENCE_GRAD,
+} from "./kernels/recurrent/sequence/gru-sequence";
+export {
+  BIDIRECTIONAL_SIMPLE_RNN_SEQUENCE,
+  BIDIRECTIONAL_SIMPLE_RNN_SEQUENCE_GRAD,
+  SIMPLE_RNN_SEQUENCE,
+  SIMPLE_RNN_SEQUENCE_GRAD,
+} from "./kernels/recurrent/sequence/simple-rnn-sequence";
+export { sequenceKernelsAvailable } from "./kernels/recurrent/sequence/sequence-kernels";
+export type { SequenceKernelNames } from "./kernels/recurrent/sequence/sequence-kernels";
+export { SEQUENCE_KERNELS } from "./kernels/recurrent/sequence/sequence-kernel-names";
 export { closeRecurrentThreads, recurrentKernelsInfo, recurrentThreadsReady } from "./kernels/recurrent/sequence/sequence-runtime";
 export type { RecurrentKernelsInfo, RecurrentThreadsReadyOptions } from "./kernels/recurrent/sequence/sequence-runtime";
 export { configureRecurrentKernels, MAX_RECURRENT_THREADS, recurrentKernelSettings } from "./kernels/recurrent/recurrent-kernel-settings";

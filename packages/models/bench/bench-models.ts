@@ -1,6 +1,9 @@
 import * as tf from "@tensorflow/tfjs";
+import type { CellKind } from "@recurrent/rnn-cells";
 import { fastBidirectional } from "../src/layers/fast-bidirectional";
+import { fastGru } from "../src/layers/fast-gru";
 import { fastLstm } from "../src/layers/fast-lstm";
+import { fastSimpleRnn } from "../src/layers/fast-simple-rnn";
 
 /** The chapter's two models at benchmark sizes. */
 export type BenchModelName = "sentiment" | "char";
@@ -11,21 +14,26 @@ export const BENCH_MODELS = {
   char: { vocab: 80, embed: 256, units: 512, batch: 64, times: [40] },
 } as const;
 
+/** Gate blocks of each cell's kernels. */
+const GATES: Readonly<Record<CellKind, number>> = { lstm: 4, gru: 3, "simple-rnn": 1 };
+
 /**
  * FLOPs of one training step (forward + backward ≈ 3 × forward, multiply-add = 2 FLOPs) counting the matrix
- * products only, as the issue does: LSTM 2·B·T·(D+H)·4H per direction, dense layers 2·rows·in·out.
+ * products only, as the issue does: 2·B·T·(D+H)·G·H per direction for a cell of G gate blocks (LSTM 4, GRU 3,
+ * SimpleRNN 1), dense layers 2·rows·in·out.
  */
-export function stepFlops(model: BenchModelName, time: number): number {
+export function stepFlops(model: BenchModelName, time: number, cell: CellKind = "lstm"): number {
+  const G = GATES[cell];
   if (model === "sentiment") {
     const m = BENCH_MODELS.sentiment;
-    const lstm = 2 * 2 * m.batch * time * (m.embed + m.units) * 4 * m.units;
+    const recurrent = 2 * 2 * m.batch * time * (m.embed + m.units) * G * m.units;
     const dense = 2 * m.batch * (2 * m.units * m.dense + m.dense);
-    return 3 * (lstm + dense);
+    return 3 * (recurrent + dense);
   }
   const m = BENCH_MODELS.char;
-  const lstm = 2 * m.batch * time * (m.embed + m.units) * 4 * m.units;
+  const recurrent = 2 * m.batch * time * (m.embed + m.units) * G * m.units;
   const dense = 2 * m.batch * time * m.units * m.vocab;
-  return 3 * (lstm + dense);
+  return 3 * (recurrent + dense);
 }
 
 /** Rows of orthonormal vectors (modified Gram–Schmidt on Gaussian rows), as Keras's `orthogonal` for rows ≤ cols. */
@@ -76,9 +84,20 @@ function kerasRecurrentInit(model: tf.LayersModel, units: number): void {
   }
 }
 
-/** Builds one of the chapter's models with stock or fast recurrent layers. */
-export function buildBenchModel(model: BenchModelName, time: number, impl: "stock" | "fast"): tf.LayersModel {
-  const lstm = impl === "fast" ? fastLstm : tf.layers.lstm;
+/** The recurrent layer of a cell, stock or fast; `resetAfter` (GRU only) exists only as a fast layer. */
+function recurrentLayer(impl: "stock" | "fast", cell: CellKind, resetAfter: boolean): (config: tf.LSTMLayerArgs) => tf.layers.Layer {
+  if (resetAfter && (impl !== "fast" || cell !== "gru")) throw new RangeError(`expected resetAfter with the fast GRU only, got ${impl} ${cell}`);
+  if (cell === "gru") return impl === "fast" ? (c) => fastGru({ ...c, resetAfter }) : (c) => tf.layers.gru(c);
+  if (cell === "simple-rnn") return impl === "fast" ? (c) => fastSimpleRnn(c) : (c) => tf.layers.simpleRNN(c);
+  return impl === "fast" ? (c) => fastLstm(c) : (c) => tf.layers.lstm(c);
+}
+
+/**
+ * Builds one of the chapter's models with stock or fast recurrent layers of a cell (the chapter's is the LSTM; a GRU
+ * or SimpleRNN takes its place with the same units), `resetAfter` for Keras's GRU variant (fast layers only).
+ */
+export function buildBenchModel(model: BenchModelName, time: number, impl: "stock" | "fast", cell: CellKind = "lstm", resetAfter = false): tf.LayersModel {
+  const lstm = recurrentLayer(impl, cell, resetAfter);
   const bidirectional = impl === "fast" ? fastBidirectional : tf.layers.bidirectional;
   const common = { recurrentActivation: "sigmoid", recurrentInitializer: "zeros" } as const;
   let built: tf.LayersModel;

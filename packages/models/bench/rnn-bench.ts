@@ -3,7 +3,9 @@
  * layers, on the wasm and cpu backends, and PyTorch (bench/torch_reference.py) where `import torch` works.
  * Each measurement runs in its own child process, one after another. Prints a table, then `RESULT {json}`.
  *
- * Options: --model sentiment|char (repeatable), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
+ * Options: --model sentiment|char (repeatable), --cell lstm|gru|simple-rnn (the recurrent layers' cell, default lstm;
+ * torch rows are LSTM only), --reset-after (with --cell gru: Keras's reset_after GRU, fast rows only: tf.layers has
+ * none), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
  * --backend wasm|cpu (repeatable), --mode train|predict (repeatable), --stock-optimizer (fast rows train with
  * tf.train.adam instead of the package's fusedAdam), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
  * after this many seconds, default 40), --warmup <s> (warm-up steps for this long first, at least 1 and at most 25,
@@ -27,12 +29,15 @@ import { parseArgs } from "node:util";
 import { BENCH_MODELS, stepFlops } from "./bench-models";
 import { cpuInfo, formatCpuInfo } from "./cpu-info";
 import type { BenchModelName } from "./bench-models";
+import type { CellKind } from "@recurrent/rnn-cells";
 
 type Impl = "stock" | "fast" | "torch";
 type Mode = "train" | "predict";
 
 interface RowSpec {
   stockOptimizer: boolean;
+  cell: CellKind;
+  resetAfter: boolean;
   model: BenchModelName;
   T: number;
   impl: Impl;
@@ -45,6 +50,8 @@ interface RowSpec {
 
 interface RowResult {
   model: BenchModelName;
+  cell: CellKind;
+  resetAfter: boolean;
   T: number;
   impl: Impl;
   backend: string;
@@ -84,7 +91,7 @@ async function worker(spec: RowSpec): Promise<void> {
   const threads = report.recurrent?.threads ?? 1;
   const relaxedSimd = report.recurrent?.relaxedSimd ?? false;
   tf.enableProdMode();
-  const model = buildBenchModel(spec.model, spec.T, spec.impl as "stock" | "fast");
+  const model = buildBenchModel(spec.model, spec.T, spec.impl as "stock" | "fast", spec.cell, spec.resetAfter);
   // Stock rows: tf.train.adam. Fast rows: the package's fusedAdam (same arithmetic, one kernel per variable), unless
   // --stock-optimizer asks for tf.train.adam there too (to time the layers alone).
   const optimizer = spec.impl === "fast" && !spec.stockOptimizer ? fusedAdam(1e-3) : tf.train.adam(1e-3);
@@ -160,7 +167,7 @@ function runTorch(spec: RowSpec, python: string | null, openblasCore: string | n
 
 function runRow(spec: RowSpec, python: string | null, openblasCore: string | null): RowResult {
   const tokens = BENCH_MODELS[spec.model].batch * spec.T;
-  const flops = spec.mode === "train" ? stepFlops(spec.model, spec.T) : stepFlops(spec.model, spec.T) / 3;
+  const flops = stepFlops(spec.model, spec.T, spec.cell) / (spec.mode === "train" ? 1 : 3);
   let ms: number | null = null;
   let steps = 0;
   let note: string | undefined;
@@ -188,6 +195,8 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string | nul
   }
   const row: RowResult = {
     model: spec.model,
+    cell: spec.cell,
+    resetAfter: spec.resetAfter,
     T: spec.T,
     impl: spec.impl,
     backend: spec.backend,
@@ -226,6 +235,8 @@ async function main(): Promise<void> {
       mode: { type: "string", multiple: true },
       python: { type: "string" },
       "openblas-core": { type: "string" },
+      cell: { type: "string", default: "lstm" },
+      "reset-after": { type: "boolean", default: false },
     },
   });
   if (values.worker !== undefined) {
@@ -236,7 +247,13 @@ async function main(): Promise<void> {
   for (const m of models) {
     if (!(m in BENCH_MODELS)) throw new RangeError(`expected --model sentiment or char, got ${m}`);
   }
-  const impls = (values.impl ?? ["stock", "fast", "torch"]) as Impl[];
+  const cell = values.cell as CellKind;
+  if (!["lstm", "gru", "simple-rnn"].includes(cell)) throw new RangeError(`expected --cell lstm, gru or simple-rnn, got ${cell}`);
+  const resetAfter = values["reset-after"];
+  if (resetAfter && cell !== "gru") throw new RangeError(`expected --reset-after with --cell gru, got --cell ${cell}`);
+  // torch_reference.py runs the LSTM; tf.layers has no reset-after GRU
+  const unavailable = (impl: Impl): boolean => (impl === "torch" && cell !== "lstm") || (impl === "stock" && resetAfter);
+  const impls = ((values.impl ?? ["stock", "fast", "torch"]) as Impl[]).filter((impl) => !unavailable(impl));
   const backends = values.backend ?? ["wasm", "cpu"];
   const quick = values.quick;
   const skipSlow = values["skip-slow"] || quick;
@@ -261,7 +278,7 @@ async function main(): Promise<void> {
             const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
             if (skipSlow && slow) continue;
             if (mode === "predict" && backend === "cpu" && impl === "stock" && model === "char") continue;
-            specs.push({ model, T, impl, backend, mode, steps, budgetSeconds, warmupSeconds, stockOptimizer: values["stock-optimizer"] });
+            specs.push({ model, cell, resetAfter, T, impl, backend, mode, steps, budgetSeconds, warmupSeconds, stockOptimizer: values["stock-optimizer"] });
           }
         }
       }
@@ -277,7 +294,7 @@ async function main(): Promise<void> {
   console.log(formatCpuInfo(cpu));
   console.log(`PyTorch: OPENBLAS_CORETYPE=${openblasCore ?? "(unset)"}${values["openblas-core"] === undefined ? " (fits this CPU)" : " (--openblas-core)"}`);
   console.log(
-    `recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
+    `recurrent layers benchmark (${cell}${resetAfter ? ", resetAfter" : ""}): ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
   );
   console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  peak RSS MB  note");
   for (const spec of specs) {

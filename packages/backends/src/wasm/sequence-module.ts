@@ -9,6 +9,10 @@ import { webAssembly } from "./webassembly-api";
 export interface SequenceExports {
   lstmSequenceForward(...args: number[]): number;
   lstmSequenceBackward(...args: number[]): number;
+  gruSequenceForward(...args: number[]): number;
+  gruSequenceBackward(...args: number[]): number;
+  simpleRnnSequenceForward(...args: number[]): number;
+  simpleRnnSequenceBackward(...args: number[]): number;
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 

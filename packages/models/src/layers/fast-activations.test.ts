@@ -50,18 +50,18 @@ function make(c: Case, returnSequences: boolean): tf.layers.Layer {
   return fastSimpleRnn(config);
 }
 
-for (const [backend, lstmPath] of [["cpu", "sequence"], ["wasm", "sequence"], ["cpu", "per-step"], ["wasm", "per-step"]] as const) {
-  describe(`fused softsign, elu, selu, softplus on ${backend} (LSTM ${lstmPath})`, () => {
+for (const [backend, kernelPath] of [["cpu", "sequence"], ["wasm", "sequence"], ["cpu", "per-step"], ["wasm", "per-step"]] as const) {
+  describe(`fused softsign, elu, selu, softplus on ${backend} (${kernelPath} kernels)`, () => {
     let before = true;
     beforeAll(async () => {
       await tf.setBackend(backend);
-      before = setRecurrentKernelSwitches({ sequenceKernels: lstmPath === "sequence" }).sequenceKernels;
+      before = setRecurrentKernelSwitches({ sequenceKernels: kernelPath === "sequence" }).sequenceKernels;
     });
     afterAll(() => {
       setRecurrentKernelSwitches({ sequenceKernels: before });
     });
 
-    for (const c of CASES.filter((k) => lstmPath === "sequence" || k.cell === "lstm")) {
+    for (const c of CASES) {
       it(`${c.cell}${c.resetAfter === true ? " resetAfter" : ""}, activation ${c.activation}, recurrent ${c.recurrentActivation}: equals @recurrent/rnn-cells`, () => {
         const returnSequences = c.cell !== "simple-rnn";
         const layer = make(c, returnSequences);

@@ -1,5 +1,4 @@
 import * as tf from "@tensorflow/tfjs";
-import { bidirectionalLstmAvailable, bidirectionalLstmSequence } from "./bidirectional-lstm-sequence";
 import { dropoutActive, fastPathBlocker, fastPathMode, markFastLayer, sequenceArguments, setFastPathMode } from "./fast-recurrent-call";
 import type { FastLayerOptions } from "./fast-recurrent-call";
 import { swapInFastLayers } from "./register-fast-layers";
@@ -7,6 +6,8 @@ import { FastGRU } from "./fast-gru";
 import { FastLSTM } from "./fast-lstm";
 import { FastSimpleRNN } from "./fast-simple-rnn";
 import { stockLayerClass, type LayerConstructor } from "./stock-layer-class";
+import { bidirectionalSequence, wholeSequenceAvailable } from "./whole-sequence";
+import type { CellKind } from "@recurrent/rnn-cells";
 
 type StockInstance = ReturnType<typeof tf.layers.bidirectional>;
 /** The configuration of `tf.layers.bidirectional`. */
@@ -32,6 +33,14 @@ function toFast(layer: tf.layers.Layer): tf.layers.Layer {
 
 type Kwargs = Record<string, unknown>;
 
+/** The cell of a fast single-direction layer, or null for any other layer. */
+function cellOf(layer: tf.layers.Layer): CellKind | null {
+  if (layer instanceof FastLSTM) return "lstm";
+  if (layer instanceof FastGRU) return "gru";
+  if (layer instanceof FastSimpleRNN) return "simple-rnn";
+  return null;
+}
+
 /** The parts of the stock wrapper the fused call reads. */
 interface WrapperView {
   forwardLayer: tf.layers.Layer;
@@ -44,9 +53,10 @@ interface WrapperView {
 /**
  * `tf.layers.bidirectional` whose forward and backward layers are the fast LSTM / GRU / SimpleRNN layers
  * (other wrapped layers are kept as they are). Same configuration, class name (`"Bidirectional"`), weights
- * (forward layer's, then backward layer's) and merge modes as the stock wrapper. Over an LSTM, where the
- * whole-sequence kernels run, both directions go through one kernel call and run at the same time on two
- * threads; otherwise each direction is its layer's call, as in the stock wrapper.
+ * (forward layer's, then backward layer's) and merge modes as the stock wrapper. Over an LSTM, GRU (either
+ * `resetAfter`) or SimpleRNN, where the whole-sequence kernels run, both directions go through one kernel call
+ * and run at the same time on two threads; otherwise (dropout while training, initial states, `returnState`,
+ * stateful layers) each direction is its layer's call, as in the stock wrapper.
  */
 export class FastBidirectional extends Stock {
   /** Same as the stock wrapper's, so saved models name the stock class. */
@@ -74,23 +84,25 @@ export class FastBidirectional extends Stock {
     return this.bothDirectionsAtOnce(inputs, kwargs) ?? super.call(inputs, kwargs);
   }
 
-  /** Both LSTM directions in one kernel call, merged as the stock wrapper merges; null where that does not apply. */
+  /** Both directions in one kernel call, merged as the stock wrapper merges; null where that does not apply. */
   private bothDirectionsAtOnce(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] | null {
     const self = this as unknown as WrapperView;
     const fwd = self.forwardLayer as unknown as { goBackwards: boolean; stateful: boolean; returnSequences: boolean };
     const bwd = self.backwardLayer as unknown as { goBackwards: boolean; stateful: boolean; returnSequences: boolean };
-    if (!(self.forwardLayer instanceof FastLSTM) || !(self.backwardLayer instanceof FastLSTM)) return null;
+    const cell = cellOf(self.forwardLayer);
+    if (cell === null || cellOf(self.backwardLayer) !== cell) return null;
     if (self.returnState || fwd.stateful || bwd.stateful || fwd.goBackwards || !bwd.goBackwards) return null;
     if (kwargs.initialState != null || (Array.isArray(inputs) && inputs.length !== 1)) return null;
     const x = Array.isArray(inputs) ? inputs[0]! : inputs;
     if (x.rank !== 3 || x.dtype !== "float32" || (x.shape[1] ?? 0) < 1) return null;
     if (fastPathBlocker(fwd, kwargs) !== null || fastPathBlocker(bwd, kwargs) !== null) return null;
     if (dropoutActive(fwd, kwargs) || dropoutActive(bwd, kwargs)) return null; // each direction draws its masks
-    if (!bidirectionalLstmAvailable()) return null;
+    if (!wholeSequenceAvailable(cell, true)) return null;
     return tf.tidy(() => {
       const f = sequenceArguments(fwd, x as tf.Tensor3D, kwargs);
       const b = sequenceArguments(bwd, x as tf.Tensor3D, kwargs);
-      const [y, yBackward] = bidirectionalLstmSequence(x as tf.Tensor3D, f.weights, b.weights, f.mask, f.options);
+      // both directions are clones of one configuration: same units, activations and GRU variant
+      const [y, yBackward] = bidirectionalSequence(cell, x as tf.Tensor3D, f.weights, b.weights, f.mask, f.options);
       // the stock wrapper's merge (the backward output sequence is reversed back into time order)
       const yRev = self.returnSequences ? tf.reverse(yBackward, 1) : yBackward;
       switch (self.mergeMode) {

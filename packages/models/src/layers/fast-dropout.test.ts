@@ -139,10 +139,9 @@ for (const backend of ["cpu", "wasm"] as const) {
     ];
     for (const cell of ["lstm", "gru", "gru-reset-after", "simple-rnn"] as const) {
       for (const c of cases) {
-        const lstmPaths = cell === "lstm" ? (["sequence", "per-step"] as const) : (["sequence"] as const);
-        for (const lstmPath of lstmPaths) {
-          it(`${cell}${cell === "lstm" ? ` (${lstmPath} kernels where they apply)` : ""}: ${c.name}, fixed masks: equals the stock computation`, () => {
-            setRecurrentKernelSwitches({ sequenceKernels: lstmPath === "sequence" });
+        for (const kernelPath of ["sequence", "per-step"] as const) {
+          it(`${cell} (${kernelPath} kernels where they apply): ${c.name}, fixed masks: equals the stock computation`, () => {
+            setRecurrentKernelSwitches({ sequenceKernels: kernelPath === "sequence" });
             const config = { units: UNITS, biasInitializer: "randomNormal", dropoutFunc: fixedDropout, ...c.config } as Config;
             const fast = build(FAST[cell](config));
             const stock = reference(cell, config, fast);
@@ -163,21 +162,32 @@ for (const backend of ["cpu", "wasm"] as const) {
       }
     }
 
-    it("LSTM: input dropout keeps the whole-sequence kernels; recurrent dropout runs the per-step kernels (the whole-sequence ones take no mask)", async () => {
-      const kernels = async (config: Config): Promise<string[]> => {
-        const layer = build(fastLstm({ ...config, units: UNITS, dropoutFunc: fixedDropout }));
-        const x = tf.ones([BATCH, TIME, FEATURES]);
-        const profile = await tf.profile(() => {
-          const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, layer.trainableWeights.map((w) => w.read() as tf.Variable));
-          tf.dispose([value, ...Object.values(grads)]);
-        });
-        x.dispose();
-        layer.dispose();
-        return [...new Set(profile.kernelNames.filter((n) => n.startsWith("Recurrent")))].sort();
-      };
-      expect(await kernels({ dropout: 0.5 } as Config)).toStrictEqual(["RecurrentLstmSequence", "RecurrentLstmSequenceGrad"]);
-      expect(await kernels({ recurrentDropout: 0.5 } as Config)).toStrictEqual(["RecurrentLstmStep", "RecurrentLstmStepGrad"]);
-    });
+    const KERNEL_STEM: Record<Cell, string> = { lstm: "Lstm", gru: "Gru", "gru-reset-after": "Gru", "simple-rnn": "SimpleRnn" };
+    const PER_STEP: Record<Cell, string[]> = {
+      lstm: ["RecurrentLstmStep", "RecurrentLstmStepGrad"],
+      gru: ["RecurrentGruGates", "RecurrentGruGatesGrad", "RecurrentGruState", "RecurrentGruStateGrad"],
+      "gru-reset-after": ["RecurrentGruGates", "RecurrentGruGatesGrad", "RecurrentGruState", "RecurrentGruStateGrad"],
+      "simple-rnn": ["RecurrentSimpleRnnStep", "RecurrentSimpleRnnStepGrad"],
+    };
+    for (const cell of ["lstm", "gru", "gru-reset-after", "simple-rnn"] as const) {
+      it(`${cell}: input dropout keeps the whole-sequence kernels; recurrent dropout runs the per-step kernels (the whole-sequence ones take no mask)`, async () => {
+        setRecurrentKernelSwitches({ sequenceKernels: true });
+        const kernels = async (config: Config): Promise<string[]> => {
+          const layer = build(FAST[cell]({ ...config, units: UNITS, dropoutFunc: fixedDropout }));
+          const x = tf.ones([BATCH, TIME, FEATURES]);
+          const profile = await tf.profile(() => {
+            const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { training: true }) as tf.Tensor) as tf.Scalar, layer.trainableWeights.map((w) => w.read() as tf.Variable));
+            tf.dispose([value, ...Object.values(grads)]);
+          });
+          x.dispose();
+          layer.dispose();
+          return [...new Set(profile.kernelNames.filter((n) => n.startsWith("Recurrent")))].sort();
+        };
+        const stem = KERNEL_STEM[cell];
+        expect(await kernels({ dropout: 0.5 } as Config)).toStrictEqual([`Recurrent${stem}Sequence`, `Recurrent${stem}SequenceGrad`]);
+        expect(await kernels({ recurrentDropout: 0.5 } as Config)).toStrictEqual(PER_STEP[cell]);
+      });
+    }
 
     it("dropout 0, or dropout outside training, changes nothing", () => {
       for (const cell of ["lstm", "gru", "gru-reset-after", "simple-rnn"] as const) {

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { setRecurrentKernelSwitches } from "@recurrent/backends/testing";
 import { rnnBackward, rnnForward } from "@recurrent/rnn-cells";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildSentimentModel, resolveSentimentModelOptions } from "../builders/build-sentiment-model";
@@ -16,7 +17,8 @@ import { stockLayerClass } from "./stock-layer-class";
 // Keras's GRU with reset_after=True (FastGRU resetAfter: true), which tf.layers refuses:
 // - against the float64 reference of @recurrent/rnn-cells (which implements the variant): outputs within 1e-5,
 //   gradients of x, kernel, recurrent kernel and the [2, 3·units] bias within 1e-4, masked, goBackwards, with and
-//   without bias, on cpu and wasm, on the fused kernels and on the layer's stock (plain tf ops) code path;
+//   without bias, on cpu and wasm, on the whole-sequence kernels, on the per-step kernels (each checked by the kernels
+//   a call ran) and on the layer's stock (plain tf ops) code path;
 // - against golden values from an independent implementation, PyTorch's nn.GRU (see the comment at GOLDEN);
 // - loading a model.json as tensorflowjs_converter writes it for keras.layers.GRU(3, reset_after=True), through
 //   registerFastLayers() + tf.loadLayersModel, and a round trip through this package's bundles.
@@ -70,6 +72,30 @@ function onStockPath(layer: tf.layers.Layer): () => void {
   };
 }
 
+/** The code paths of a call: the whole-sequence kernels (the default), the per-step kernels, the stock code path. */
+const PATHS = ["sequence", "per-step", "stock"] as const;
+
+/** Puts the calls of `layer` on `path` until the returned function is called. */
+function onPath(layer: tf.layers.Layer, path: (typeof PATHS)[number]): () => void {
+  if (path === "stock") return onStockPath(layer);
+  const before = setRecurrentKernelSwitches({ sequenceKernels: path === "sequence" });
+  return () => {
+    setRecurrentKernelSwitches(before);
+  };
+}
+
+/** The recurrent kernels `f` ran (sorted, each once). */
+async function recurrentKernels(f: () => void): Promise<string[]> {
+  const profile = await tf.profile(f);
+  return [...new Set(profile.kernelNames.filter((n) => n.startsWith("Recurrent")))].sort();
+}
+
+const PATH_KERNELS: Record<(typeof PATHS)[number], string[]> = {
+  sequence: ["RecurrentGruSequence", "RecurrentGruSequenceGrad"],
+  "per-step": ["RecurrentGruGates", "RecurrentGruGatesGrad", "RecurrentGruState", "RecurrentGruStateGrad"],
+  stock: [],
+};
+
 const CASES = [
   { returnSequences: true, goBackwards: false, useBias: true, rec: "sigmoid" },
   { returnSequences: false, goBackwards: true, useBias: true, rec: "sigmoid" },
@@ -83,9 +109,9 @@ for (const backend of ["cpu", "wasm"] as const) {
       await tf.ready();
     });
 
-    for (const path of ["fused", "stock"] as const) {
+    for (const path of PATHS) {
       for (const c of CASES) {
-        it(`${path} path: returnSequences ${c.returnSequences}, goBackwards ${c.goBackwards}, bias ${c.useBias}, recurrent ${c.rec}, masked: equals @recurrent/rnn-cells`, () => {
+        it(`${path} path: returnSequences ${c.returnSequences}, goBackwards ${c.goBackwards}, bias ${c.useBias}, recurrent ${c.rec}, masked: equals @recurrent/rnn-cells`, async () => {
           const layer = fastGru({
             units: H,
             resetAfter: true,
@@ -102,7 +128,7 @@ for (const backend of ["cpu", "wasm"] as const) {
           });
           expect(layer.getWeights().map((w) => w.shape)).toStrictEqual([[D, 3 * H], [H, 3 * H], ...(c.useBias ? [[2, 3 * H]] : [])]);
           expect(fastPathBlocker(layer)).toBeNull();
-          const restore = path === "stock" ? onStockPath(layer) : () => {};
+          const restore = onPath(layer, path);
           const xValues = values(B * T * D, 3);
           const before = tf.memory().numTensors;
           const xInit = tf.tensor3d(xValues, [B, T, D]);
@@ -112,11 +138,16 @@ for (const backend of ["cpu", "wasm"] as const) {
           const vars = [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)];
           const y = layer.apply(x, { mask }) as tf.Tensor;
           const probe = values(y.size, 17);
-          const { value, grads } = tf.variableGrads(
-            () => tf.sum(tf.mul(layer.apply(x, { mask }) as tf.Tensor, tf.tensor(probe, y.shape))) as tf.Scalar,
-            vars,
-          );
+          let value: tf.Scalar | null = null;
+          let grads: tf.NamedTensorMap = {};
+          const kernels = await recurrentKernels(() => {
+            ({ value, grads } = tf.variableGrads(
+              () => tf.sum(tf.mul(layer.apply(x, { mask }) as tf.Tensor, tf.tensor(probe, y.shape))) as tf.Scalar,
+              vars,
+            ));
+          });
           restore();
+          expect(kernels).toStrictEqual(PATH_KERNELS[path]);
 
           const weights = layer.getWeights().map((w) => Float64Array.from(w.dataSync()));
           const spec = { cell: "gru", units: H, inputDim: D, resetAfter: true, useBias: c.useBias, recurrentActivation: c.rec } as const;
@@ -137,7 +168,7 @@ for (const backend of ["cpu", "wasm"] as const) {
             expect(bias!.shape).toStrictEqual([2, 3 * H]);
             close(`${path} gradients`, bias!.dataSync(), ref.bias!, 1e-4);
           }
-          tf.dispose([x, mask, y, value, ...Object.values(grads)]);
+          tf.dispose([x, mask, y, value!, ...Object.values(grads)]);
           expect(tf.memory().numTensors).toBe(before);
           layer.dispose();
         });
@@ -170,8 +201,8 @@ for (const backend of ["cpu", "wasm"] as const) {
     };
 
     for (const goBackwards of [false, true]) {
-      for (const path of ["fused", "stock"] as const) {
-        it(`${path} path, goBackwards ${goBackwards}: predicts PyTorch's nn.GRU (golden values) within 1e-5`, () => {
+      for (const path of PATHS) {
+        it(`${path} path, goBackwards ${goBackwards}: predicts PyTorch's nn.GRU (golden values) within 1e-5`, async () => {
           const layer = fastGru({ units: 3, resetAfter: true, recurrentActivation: "sigmoid", returnSequences: true, goBackwards });
           const before = tf.memory().numTensors;
           const x = tf.tensor3d(golden.x, [2, 4, 2]);
@@ -181,12 +212,16 @@ for (const backend of ["cpu", "wasm"] as const) {
           const weights = [tf.tensor2d(golden.kernel, [2, 9]), tf.tensor2d(golden.recurrentKernel, [3, 9]), tf.tensor2d(golden.bias, [2, 9])];
           layer.setWeights(weights);
           tf.dispose(weights);
-          const restore = path === "stock" ? onStockPath(layer) : () => {};
-          const y = layer.apply(x) as tf.Tensor;
+          const restore = onPath(layer, path);
+          let y: tf.Tensor | null = null;
+          const kernels = await recurrentKernels(() => {
+            y = tf.keep(layer.apply(x) as tf.Tensor);
+          });
           restore();
-          expect(y.shape).toStrictEqual([2, 4, 3]);
-          close(`golden (${path})`, y.dataSync(), goBackwards ? GOLDEN.goBackwards : GOLDEN.sequences, 1e-5);
-          tf.dispose([x, y]);
+          expect(kernels).toStrictEqual(PATH_KERNELS[path].filter((k) => !k.endsWith("Grad")));
+          expect(y!.shape).toStrictEqual([2, 4, 3]);
+          close(`golden (${path})`, y!.dataSync(), goBackwards ? GOLDEN.goBackwards : GOLDEN.sequences, 1e-5);
+          tf.dispose([x, y!]);
           layer.dispose();
           expect(tf.memory().numTensors).toBe(before);
         });

@@ -37,19 +37,19 @@ const CASES: { cell: CellKind; make: typeof fastLstm; rec: ActivationName; goBac
   { cell: "simple-rnn", make: fastSimpleRnn as unknown as typeof fastLstm, rec: "sigmoid", goBackwards: false, returnSequences: true },
 ];
 
-// LSTM runs twice: through the whole-sequence kernels (the default) and through the per-step kernels.
-for (const [backend, lstmPath] of [["cpu", "sequence"], ["wasm", "sequence"], ["cpu", "per-step"], ["wasm", "per-step"]] as const) {
-  describe(`fast layers against the @recurrent/rnn-cells reference on ${backend} (LSTM ${lstmPath})`, () => {
+// Every cell runs twice: through the whole-sequence kernels (the default) and through the per-step kernels.
+for (const [backend, kernelPath] of [["cpu", "sequence"], ["wasm", "sequence"], ["cpu", "per-step"], ["wasm", "per-step"]] as const) {
+  describe(`fast layers against the @recurrent/rnn-cells reference on ${backend} (${kernelPath} kernels)`, () => {
     let before = true;
     beforeAll(async () => {
       await tf.setBackend(backend);
-      before = setRecurrentKernelSwitches({ sequenceKernels: lstmPath === "sequence" }).sequenceKernels;
+      before = setRecurrentKernelSwitches({ sequenceKernels: kernelPath === "sequence" }).sequenceKernels;
     });
     afterAll(() => {
       setRecurrentKernelSwitches({ sequenceKernels: before });
     });
 
-    for (const c of CASES.filter((k) => lstmPath === "sequence" || k.cell === "lstm")) {
+    for (const c of CASES) {
       it(`${c.cell}, recurrent ${c.rec}, goBackwards ${c.goBackwards}, returnSequences ${c.returnSequences}, masked`, () => {
         const layer = c.make({
           units: H,

@@ -39,8 +39,10 @@ markFastLayer(FastLSTM);
 /**
  * Creates an LSTM layer that takes exactly the configuration of `tf.layers.lstm` and computes the same function
  * (outputs within float32 rounding of the stock layer's), but runs whole sequences through fused kernels on the
- * `cpu` and `wasm` backends: one matrix product for all input projections, per time step one `matMul` plus one
- * fused gate kernel, and a custom BPTT gradient whose weight gradients are single matrix products. Masking
+ * `cpu` and `wasm` backends: where WebAssembly threads and shared memory exist, one whole-sequence kernel call
+ * forward and one backward (the units split between worker threads); elsewhere, and with recurrent dropout while
+ * training, one matrix product for all input projections, per time step one `matMul` plus one fused gate kernel,
+ * and a custom BPTT gradient whose weight gradients are single matrix products. Masking
  * (pre- or post-padding), `goBackwards`, `returnSequences`, `returnState` and initial states behave as in the
  * stock layer, and so do stateful layers (the final states of a call are the initial states of the next).
  * `dropout` / `recurrentDropout` while training run fused too (one input and one recurrent mask per call, as

@@ -4,13 +4,11 @@ import type { RecurrentActivation } from "@recurrent/backends";
 import { ModelsError } from "../models-error";
 import { createRandom, deriveSeed } from "../random";
 import { gruSequence } from "./gru-sequence";
-import { gruSteps } from "./gru-steps";
 import { lstmSequence } from "./lstm-sequence";
 import type { CellKind } from "@recurrent/rnn-cells";
 import type { SequenceOptions, SequenceWeights } from "./recurrent-sequence";
 import { STATE_COUNT } from "./recurrent-sequence";
 import { simpleRnnSequence } from "./simple-rnn-sequence";
-import { simpleRnnSteps } from "./simple-rnn-steps";
 
 /**
  * Backends on which the fused path runs; on any other backend the stock tf.layers implementation is used.
@@ -306,7 +304,7 @@ export function fastRecurrentCall(
       }
       stateOf(layer).calls++;
     }
-    const run = sequenceFunction(cellType, options);
+    const run = SEQUENCE_FUNCTIONS[cellType];
     const outputs = run(input, weights, initialState, mask, options, rnn.returnState || rnn.stateful);
     if (rnn.stateful) stateful.resetStates(outputs.slice(1), kwargs?.training === true);
     return rnn.returnState ? outputs : outputs[0]!;
@@ -314,20 +312,14 @@ export function fastRecurrentCall(
 }
 
 /**
- * The sequence function for a cell and its options: the whole-sequence or per-step functions of each cell, and the
- * per-step ones of this package for what those do not take (Keras's reset-after GRU, recurrent dropout).
+ * The sequence function of a cell: each takes the whole-sequence kernels where they serve the backend and the call
+ * has no recurrent dropout, else its per-step kernels (which take the recurrent mask).
  */
-function sequenceFunction(cellType: CellKind, options: SequenceOptions): typeof lstmSequence {
-  const perStepOnly = (options.recurrentDropoutMask ?? null) !== null;
-  switch (cellType) {
-    case "lstm":
-      return lstmSequence; // takes the recurrent mask itself (on its per-step path)
-    case "gru":
-      return perStepOnly || options.resetAfter === true ? gruSteps : gruSequence;
-    case "simple-rnn":
-      return perStepOnly ? simpleRnnSteps : simpleRnnSequence;
-  }
-}
+const SEQUENCE_FUNCTIONS: Readonly<Record<CellKind, typeof lstmSequence>> = {
+  lstm: lstmSequence,
+  gru: gruSequence,
+  "simple-rnn": simpleRnnSequence,
+};
 
 /**
  * What the fused sequence functions take from a layer's call: the mask as `[batch, time]` float32 (or null), the

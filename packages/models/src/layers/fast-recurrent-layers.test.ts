@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { setRecurrentKernelSwitches } from "@recurrent/backends/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../expect-close";
 import { fastBidirectional } from "./fast-bidirectional";
@@ -189,44 +190,86 @@ for (const backend of ["cpu", "wasm"] as const) {
       });
     }
 
-    it("bidirectional LSTM (concat, sum, ave, mul; sequences or last output) matches the stock wrapper", () => {
-      for (const [mergeMode, returnSequences] of [
-        ["concat", false],
-        ["sum", true],
-        ["ave", false],
-        ["mul", true],
-        ["concat", true],
-        [null, true],
-      ] as const) {
-        // null (a list of both outputs) works at run time but is missing from tfjs' type
-        const mode = mergeMode as "concat";
-        const stock = tf.layers.bidirectional({ layer: tf.layers.lstm({ units: UNITS, returnSequences }) as never, mergeMode: mode });
-        const fast = fastBidirectional({ layer: fastLstm({ units: UNITS, returnSequences }) as never, mergeMode: mode });
-        buildLayer(stock);
-        buildLayer(fast);
-        fast.setWeights(stock.getWeights());
-        expect(fast.getWeights().map((w) => w.shape)).toEqual(stock.getWeights().map((w) => w.shape));
-        const mask = paddingMask();
-        compare(run(fast, mask, false), run(stock, mask, false));
-        mask.dispose();
-      }
-    });
+    for (const cell of ["lstm", "gru", "simple-rnn"] as const) {
+      it(`bidirectional ${cell} (concat, sum, ave, mul; sequences or last output) matches the stock wrapper`, () => {
+        for (const [mergeMode, returnSequences] of [
+          ["concat", false],
+          ["sum", true],
+          ["ave", false],
+          ["mul", true],
+          ["concat", true],
+          [null, true],
+        ] as const) {
+          // null (a list of both outputs) works at run time but is missing from tfjs' type
+          const mode = mergeMode as "concat";
+          const stock = tf.layers.bidirectional({ layer: STOCK[cell]({ units: UNITS, returnSequences }) as never, mergeMode: mode });
+          const fast = fastBidirectional({ layer: FAST[cell]({ units: UNITS, returnSequences }) as never, mergeMode: mode });
+          buildLayer(stock);
+          buildLayer(fast);
+          fast.setWeights(stock.getWeights());
+          expect(fast.getWeights().map((w) => w.shape)).toEqual(stock.getWeights().map((w) => w.shape));
+          const mask = paddingMask();
+          compare(run(fast, mask, false), run(stock, mask, false));
+          mask.dispose();
+        }
+      });
+    }
 
-    it("bidirectional LSTM runs both directions in one kernel call forward and one backward", async () => {
-      const layer = fastBidirectional({ layer: fastLstm({ units: UNITS, returnSequences: true }) as never });
+    // the kernels a training step of each layer runs: its cell's whole-sequence kernels, forward and backward, alone
+    const layers: { name: string; stem: string; make: () => tf.layers.Layer }[] = [
+      { name: "LSTM", stem: "Lstm", make: () => fastLstm({ units: UNITS, returnSequences: true }) },
+      { name: "GRU", stem: "Gru", make: () => fastGru({ units: UNITS, returnSequences: true }) },
+      { name: "GRU resetAfter", stem: "Gru", make: () => fastGru({ units: UNITS, returnSequences: true, resetAfter: true } as Config) },
+      { name: "SimpleRNN", stem: "SimpleRnn", make: () => fastSimpleRnn({ units: UNITS, returnSequences: true }) },
+    ];
+    const recurrentKernels = async (layer: tf.layers.Layer, kwargs: Record<string, unknown> = {}): Promise<string[]> => {
       buildLayer(layer);
       const x = tf.tensor3d(values(BATCH * TIME * FEATURES, 5), [BATCH, TIME, FEATURES]);
       const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
       const profile = await tf.profile(() => {
-        const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, vars);
+        const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, kwargs) as tf.Tensor) as tf.Scalar, vars);
         tf.dispose([value, ...Object.values(grads)]);
       });
-      expect(profile.kernelNames.filter((n) => n.startsWith("Recurrent")).sort()).toEqual([
-        "RecurrentBidirectionalLstmSequence",
-        "RecurrentBidirectionalLstmSequenceGrad",
-      ]);
       x.dispose();
       layer.dispose();
+      return profile.kernelNames.filter((n) => n.startsWith("Recurrent")).sort();
+    };
+    for (const l of layers) {
+      it(`${l.name} runs one whole-sequence kernel call forward and one backward, masked or not`, async () => {
+        const mask = paddingMask();
+        expect(await recurrentKernels(l.make())).toEqual([`Recurrent${l.stem}Sequence`, `Recurrent${l.stem}SequenceGrad`]);
+        expect(await recurrentKernels(l.make(), { mask })).toEqual([`Recurrent${l.stem}Sequence`, `Recurrent${l.stem}SequenceGrad`]);
+        mask.dispose();
+      });
+
+      it(`bidirectional ${l.name} runs both directions in one kernel call forward and one backward`, async () => {
+        expect(await recurrentKernels(fastBidirectional({ layer: l.make() as never }))).toEqual([
+          `RecurrentBidirectional${l.stem}Sequence`,
+          `RecurrentBidirectional${l.stem}SequenceGrad`,
+        ]);
+      });
+    }
+
+    it("bidirectional GRU resetAfter on both directions at once equals one call per direction on the per-step kernels", () => {
+      for (const returnSequences of [true, false]) {
+        const config = { units: UNITS, returnSequences, resetAfter: true, recurrentActivation: "sigmoid", biasInitializer: "randomNormal" } as Config;
+        const both = fastBidirectional({ layer: fastGru(config) as never });
+        const perStep = fastBidirectional({ layer: fastGru(config) as never });
+        buildLayer(both);
+        buildLayer(perStep);
+        perStep.setWeights(both.getWeights());
+        const mask = paddingMask();
+        const f = run(both, mask, false);
+        const before = setRecurrentKernelSwitches({ sequenceKernels: false });
+        try {
+          compare(f, run(perStep, mask, false));
+        } finally {
+          setRecurrentKernelSwitches(before);
+        }
+        mask.dispose();
+        both.dispose();
+        perStep.dispose();
+      }
     });
   });
 }

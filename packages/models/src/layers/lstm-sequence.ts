@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, LSTM_STEP, LSTM_STEP_GRAD, lstmSequenceAvailable } from "@recurrent/backends";
+import { LSTM_STEP, LSTM_STEP_GRAD } from "@recurrent/backends";
 import type { SequenceOptions, SequenceWeights } from "./recurrent-sequence";
 import {
   inputGradients,
@@ -11,17 +11,18 @@ import {
   timeIndex,
 } from "./recurrent-sequence";
 import { packOutputs, unpackGradient, unpackOutputs } from "./packed-outputs";
+import { wholeSequence, wholeSequenceAvailable } from "./whole-sequence";
 
 /**
  * Runs an LSTM (`tf.layers.lstm` semantics, gate order i, f, c, o) over a whole sequence.
  *
  * Where the whole-sequence kernels of `@recurrent/backends` are registered for the active backend (cpu and wasm,
- * given WebAssembly SIMD and shared memory), the recurrence forward and backward is one kernel call each, run by
- * worker threads together with this one: the input projections of all steps are one matrix product before it,
- * and the input-kernel and bias gradients single products after it. Otherwise (or with `perStep`), one `matMul`
- * and one fused step kernel per step forward, and a custom BPTT gradient with one fused kernel and one `matMul`
- * per step. Either way the memory kept for the backward pass (gates, cell and hidden states) is linear in time.
- * Recurrent dropout (`options.recurrentDropoutMask`) runs on the per-step kernels, which take the mask.
+ * given WebAssembly SIMD and shared memory), forward and backward are one kernel call each, run by worker threads
+ * together with this one (see {@link wholeSequence}). Otherwise, or with recurrent dropout
+ * (`options.recurrentDropoutMask`, which the per-step kernels take), the input projections of all steps are one
+ * matrix product, then per step one `matMul` and one fused step kernel forward, and a custom BPTT gradient with one
+ * fused kernel and one `matMul` per step whose weight gradients are single products. Either way the memory kept for
+ * the backward pass (gates, cell and hidden states) is linear in time.
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0, c0]`, each `[batch, units]`, or null for zeros.
@@ -37,6 +38,11 @@ export function lstmSequence(
   options: SequenceOptions,
   withStates: boolean,
 ): tf.Tensor[] {
+  // recurrent dropout needs its mask inside the recurrence: the per-step kernels take it, the whole-sequence ones not
+  const drop = options.recurrentDropoutMask ?? null;
+  if (drop === null && wholeSequenceAvailable("lstm")) {
+    return wholeSequence("lstm", x, weights, initialState, mask, options, withStates);
+  }
   const [batch, time] = x.shape;
   const units = options.units;
   const h0Input = initialState?.[0] ?? tf.zeros([batch, units]);
@@ -49,12 +55,6 @@ export function lstmSequence(
     [batch, units],
     [batch, units],
   ];
-
-  // recurrent dropout needs its mask inside the recurrence: the per-step kernels take it, the whole-sequence ones not
-  const drop = options.recurrentDropoutMask ?? null;
-  if (drop === null && useSequenceKernels()) {
-    return wholeSequence(x, weights, h0Input, c0Input, biasInput, mask, options, withStates, recording);
-  }
 
   const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [x1, kernel, recurrentKernel, bias, h0, c0] = args as [
@@ -164,71 +164,4 @@ export function lstmSequence(
 
   const value = fused(x, weights.kernel, weights.recurrentKernel, biasInput, h0Input, c0Input);
   return withStates ? unpackOutputs(value, [outputShape, ...stateShapes]) : [value];
-}
-
-/** Whether the whole-sequence kernels serve the active backend here. */
-function useSequenceKernels(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(LSTM_SEQUENCE_GRAD, backend) !== undefined && tf.getKernel(LSTM_SEQUENCE, backend) !== undefined && lstmSequenceAvailable();
-}
-
-/** {@link lstmSequence} through the whole-sequence kernels. */
-function wholeSequence(
-  x: tf.Tensor3D,
-  weights: SequenceWeights,
-  h0Input: tf.Tensor,
-  c0Input: tf.Tensor,
-  biasInput: tf.Tensor,
-  mask: tf.Tensor2D | null,
-  options: SequenceOptions,
-  withStates: boolean,
-  recording: boolean,
-): tf.Tensor[] {
-  const [batch, time] = x.shape;
-  const units = options.units;
-  const attrs = {
-    activation: options.activation,
-    recurrentActivation: options.recurrentActivation,
-    goBackwards: options.goBackwards ? 1 : 0,
-  };
-  if (!recording) {
-    const inputs = { x, kernel: weights.kernel, bias: weights.bias, u: weights.recurrentKernel, h0: h0Input, c0: c0Input, mask };
-    const outs = runFused(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: options.returnSequences ? 1 : 0 });
-    const [hT, cT] = outs.slice(-2) as [tf.Tensor, tf.Tensor];
-    const output = options.returnSequences ? outs[0]! : hT;
-    if (!withStates) {
-      if (output !== hT) hT.dispose();
-      cT.dispose();
-      return [output];
-    }
-    return [output, hT, cT];
-  }
-  const outputShape = options.returnSequences ? [batch, time, units] : [batch, units];
-  const stateShape = [batch, units];
-  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x1, kernel, recurrentKernel, bias, h0, c0] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D, tf.Tensor2D];
-    const save = args[6] as tf.GradSaveFunc;
-    const outs = runFused(LSTM_SEQUENCE, { x: x1, kernel, bias, u: recurrentKernel, h0, c0, mask }, {
-      ...attrs,
-      returnSequences: options.returnSequences ? 1 : 0,
-      forGradient: 1,
-    });
-    // [y,] hT, cT, and the handle to the activations the kernels keep for the backward pass
-    const [hT, cT, saved] = outs.slice(-3) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const output = options.returnSequences ? outs[0]! : hT;
-    const value = withStates ? packOutputs([output, hT, cT]) : output;
-    save([saved]);
-
-    const gradFunc = (dy: tf.Tensor, savedTensors: tf.Tensor[]): tf.Tensor[] => {
-      const [dyOut, dhT, dcT] = withStates ? unpackGradient(dy, [outputShape, stateShape, stateShape]) : [dy, null, null];
-      // the gradient of the output sequence, or of the last output (which is hT)
-      const dSeq = options.returnSequences ? dyOut! : null;
-      const dh = options.returnSequences ? dhT ?? null : dhT ? tf.add(dyOut!, dhT) : dyOut!;
-      // dx, dkernel, du, dbias, dh0, dc0: the order of the customGrad function's inputs
-      return runFused(LSTM_SEQUENCE_GRAD, { saved: savedTensors[0], dy: dSeq, dh, dc: dcT ?? null }, {});
-    };
-    return { value, gradFunc };
-  });
-  const value = fused(x, weights.kernel, weights.recurrentKernel, biasInput, h0Input, c0Input);
-  return withStates ? unpackOutputs(value, [outputShape, stateShape, stateShape]) : [value];
 }

@@ -1,20 +1,14 @@
-import * as tf from "@tensorflow/tfjs";
-import { SIMPLE_RNN_STEP, SIMPLE_RNN_STEP_GRAD } from "@recurrent/backends";
+import type * as tf from "@tensorflow/tfjs";
 import type { SequenceOptions, SequenceWeights } from "./recurrent-sequence";
-import {
-  inputGradients,
-  inputProjection,
-  isRecordingGradients,
-  plainMatMul,
-  runFused,
-  stackRows,
-  timeIndex,
-} from "./recurrent-sequence";
-import { packOutputs, unpackGradient, unpackOutputs } from "./packed-outputs";
+import { simpleRnnSteps } from "./simple-rnn-steps";
+import { wholeSequence, wholeSequenceAvailable } from "./whole-sequence";
 
 /**
- * Runs a SimpleRNN (`tf.layers.simpleRNN`: h_t = φ(x_t·W + h_{t−1}·U + b)) over a whole sequence with a fused
- * per-step kernel and a custom BPTT gradient.
+ * Runs a SimpleRNN (`tf.layers.simpleRNN`: h_t = φ(x_t·W + h_{t−1}·U + b)) over a whole sequence. Where the
+ * whole-sequence kernels of `@recurrent/backends` serve the active backend, forward and backward are one kernel call
+ * each, run by worker threads together with this one (see {@link wholeSequence}); otherwise, and with recurrent
+ * dropout (`options.recurrentDropoutMask`, which the per-step kernels take), the per-step kernels
+ * ({@link simpleRnnSteps}).
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0]` `[batch, units]`, or null for zeros.
@@ -29,77 +23,8 @@ export function simpleRnnSequence(
   options: SequenceOptions,
   withStates: boolean,
 ): tf.Tensor[] {
-  const [batch, time] = x.shape;
-  const units = options.units;
-  const h0Input = initialState?.[0] ?? tf.zeros([batch, units]);
-  const biasInput = weights.bias ?? tf.zeros([units]);
-  const recording = isRecordingGradients();
-  const attrs = { activation: options.activation };
-  const outputShape = options.returnSequences ? [batch, time, units] : [batch, units];
-  const stateShapes = [[batch, units]];
-
-  const fused = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const [x1, kernel, recurrentKernel, bias, h0] = args as [
-      tf.Tensor3D,
-      tf.Tensor2D,
-      tf.Tensor2D,
-      tf.Tensor1D,
-      tf.Tensor2D,
-    ];
-    const save = args[5] as tf.GradSaveFunc;
-    const xw = inputProjection(x1, kernel, bias);
-    let h: tf.Tensor = h0;
-    const hs: tf.Tensor[] = [];
-    for (let s = 0; s < time; s++) {
-      const t = timeIndex(s, time, options.goBackwards);
-      const hu = plainMatMul(h, recurrentKernel);
-      const [hn] = runFused(SIMPLE_RNN_STEP, { xw, hu, hPrev: h, mask }, { t, ...attrs }) as [tf.Tensor];
-      hu.dispose();
-      if (recording || options.returnSequences) hs.push(hn);
-      else if (h !== h0) h.dispose();
-      h = hn;
-    }
-    xw.dispose();
-    const output = options.returnSequences ? tf.stack(hs, 1) : h;
-    const value = withStates ? packOutputs([output, h]) : output;
-    if (recording) save([x1, kernel, recurrentKernel, h0, ...(mask === null ? [] : [mask]), ...hs]);
-
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
-      const [xS, kernelS, recurrentKernelS, h0S] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      let offset = 4;
-      const maskS = mask === null ? null : saved[offset++]!;
-      const hsS = saved.slice(offset, offset + time);
-      const [dyOut, dhT] = withStates ? unpackGradient(dy, [outputShape, ...stateShapes]) : [dy, null];
-      const dOut = options.returnSequences ? dyOut! : null;
-      let dhCarry: tf.Tensor | null = options.returnSequences ? dhT ?? null : dhT ? tf.add(dyOut!, dhT) : dyOut!;
-      let dhRec: tf.Tensor | null = null;
-      const recurrentT = tf.transpose(recurrentKernelS);
-      const dzByTime: tf.Tensor[] = new Array<tf.Tensor>(time);
-      const hPrevByTime: tf.Tensor[] = new Array<tf.Tensor>(time);
-      for (let s = time - 1; s >= 0; s--) {
-        const t = timeIndex(s, time, options.goBackwards);
-        const [dz, dhCarryPrev] = runFused(
-          SIMPLE_RNN_STEP_GRAD,
-          { h: hsS[s], dhRec, dhCarry, dOut, mask: maskS },
-          { t, s, ...attrs },
-        ) as [tf.Tensor, tf.Tensor];
-        dhRec?.dispose();
-        if (dhCarry !== null && dhCarry !== dy) dhCarry.dispose();
-        dhRec = plainMatMul(dz, recurrentT);
-        dzByTime[t] = dz;
-        hPrevByTime[t] = s > 0 ? hsS[s - 1]! : h0S;
-        dhCarry = dhCarryPrev;
-      }
-      const dh0 = tf.add(dhRec!, dhCarry!);
-      const dZ = stackRows(dzByTime);
-      for (const dz of dzByTime) dz.dispose();
-      const dRecurrentKernel = tf.matMul(tf.transpose(stackRows(hPrevByTime)), dZ);
-      const { dx, dKernel, dBias } = inputGradients(xS, kernelS, dZ);
-      return [dx, dKernel, dRecurrentKernel, dBias, dh0];
-    };
-    return { value, gradFunc };
-  });
-
-  const value = fused(x, weights.kernel, weights.recurrentKernel, biasInput, h0Input);
-  return withStates ? unpackOutputs(value, [outputShape, ...stateShapes]) : [value];
+  if ((options.recurrentDropoutMask ?? null) === null && wholeSequenceAvailable("simple-rnn")) {
+    return wholeSequence("simple-rnn", x, weights, initialState, mask, options, withStates);
+  }
+  return simpleRnnSteps(x, weights, initialState, mask, options, withStates);
 }

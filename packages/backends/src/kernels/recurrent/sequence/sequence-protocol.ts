@@ -10,7 +10,14 @@
  */
 
 /** Functions a job can run (index = the function id the workers look up). */
-export const JOB_FUNCTIONS = ["lstmSequenceForward", "lstmSequenceBackward"] as const;
+export const JOB_FUNCTIONS = [
+  "lstmSequenceForward",
+  "lstmSequenceBackward",
+  "gruSequenceForward",
+  "gruSequenceBackward",
+  "simpleRnnSequenceForward",
+  "simpleRnnSequenceBackward",
+] as const;
 /** A function of the whole-sequence module that jobs run. */
 export type SequenceJob = (typeof JOB_FUNCTIONS)[number];
 
