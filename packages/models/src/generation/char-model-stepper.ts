@@ -10,7 +10,6 @@ import {
 } from "@recurrent/backends";
 import type { CellKind } from "@recurrent/rnn-cells";
 import { gruSequence } from "../layers/gru-sequence";
-import { gruSteps } from "../layers/gru-steps";
 import { lstmSequence } from "../layers/lstm-sequence";
 import type { SequenceOptions, SequenceWeights } from "../layers/recurrent-sequence";
 import { simpleRnnSequence } from "../layers/simple-rnn-sequence";
@@ -366,7 +365,7 @@ export function createCharModelStepper(model: tf.LayersModel, options: { kernels
             returnSequences: false,
             resetAfter,
           };
-          const run = cell === "lstm" ? lstmSequence : cell === "gru" ? (resetAfter ? gruSteps : gruSequence) : simpleRnnSequence;
+          const run = cell === "lstm" ? lstmSequence : cell === "gru" ? gruSequence : simpleRnnSequence;
           // [last output, hT(, cT)]: the final states are what the next step starts from
           return run(x, weights, null, mask, sequenceOptions, true).slice(1) as tf.Tensor2D[];
         });
