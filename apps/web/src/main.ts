@@ -9,6 +9,7 @@ import { LongTaskMonitor } from "./ui/long-tasks";
 import { thousands } from "./format";
 import { byId, formatBytes, formatDuration, h, renderCharMetrics, renderSentimentMetrics } from "./ui/render";
 import { WorkerClient } from "./ui/worker-client";
+import { wasmThreadsMode } from "./worker/wasm-threads";
 
 const monitor = new LongTaskMonitor();
 const client = new WorkerClient();
@@ -67,7 +68,7 @@ isolatedEl.className = exposed.pageCrossOriginIsolated ? "yes" : "no";
 isolatedEl.title = exposed.pageCrossOriginIsolated ? "COOP/COEP served: SharedArrayBuffer and shared WebAssembly memory are available" : "served without COOP/COEP: no SharedArrayBuffer, so no WebAssembly threads";
 
 client
-  .request<InitInfo>({ type: "init", wasmThreads: new URLSearchParams(location.search).get("wasm-threads") === "on" })
+  .request<InitInfo>({ type: "init", wasmThreads: wasmThreadsMode(location.search) })
   .then((info) => {
     exposed.init = info;
     const r = info.report;
