@@ -9,6 +9,7 @@ import { LongTaskMonitor } from "./ui/long-tasks";
 import { thousands } from "./format";
 import { byId, formatBytes, formatDuration, h, renderCharMetrics, renderSentimentMetrics } from "./ui/render";
 import { WorkerClient } from "./ui/worker-client";
+import { wasmThreadsMode } from "./worker/wasm-threads";
 
 const monitor = new LongTaskMonitor();
 const client = new WorkerClient();
@@ -67,7 +68,7 @@ isolatedEl.className = exposed.pageCrossOriginIsolated ? "yes" : "no";
 isolatedEl.title = exposed.pageCrossOriginIsolated ? "COOP/COEP served: SharedArrayBuffer and shared WebAssembly memory are available" : "served without COOP/COEP: no SharedArrayBuffer, so no WebAssembly threads";
 
 client
-  .request<InitInfo>({ type: "init", wasmThreads: new URLSearchParams(location.search).get("wasm-threads") === "on" })
+  .request<InitInfo>({ type: "init", wasmThreads: wasmThreadsMode(location.search) })
   .then((info) => {
     exposed.init = info;
     const r = info.report;
@@ -76,7 +77,14 @@ client
     const threads = byId("env-threads");
     threads.textContent = r.recurrent === undefined ? "unavailable (per-step kernels)" : `${r.recurrent.threads} of ${info.hardwareConcurrency} cores`;
     threads.className = r.recurrent !== undefined && r.recurrent.threads > 1 ? "yes" : "no";
-    threads.title = "threads of the whole-sequence recurrent kernels (@recurrent/backends); their worker pool is Node-only today, so a page runs them on the worker's own thread";
+    threads.title =
+      "threads of the whole-sequence recurrent kernels (@recurrent/backends): the app's worker and, where the page is " +
+      "cross-origin isolated, Web Workers sharing its WebAssembly memory";
+    // why the recurrent kernels use fewer threads than the machine has, in the page itself (the report has the rest)
+    const why = r.recurrent === undefined ? r.notes.find((n) => n.startsWith("the whole-sequence recurrent kernels cannot run")) : r.recurrent.fallback;
+    const note = byId("env-note");
+    note.textContent = why === undefined ? "" : r.recurrent === undefined ? `${why[0]!.toUpperCase()}${why.slice(1)}.` : `The recurrent kernels run on one thread: ${why}.`;
+    note.hidden = why === undefined;
     byId("env-report").textContent = [info.reportText, ...info.adjustments.map((a) => `  app: ${a}`), `  worker: crossOriginIsolated ${info.crossOriginIsolated}, hardwareConcurrency ${info.hardwareConcurrency}`].join("\n");
     byId<HTMLButtonElement>("s-train").disabled = sources.sentiment === null;
     byId<HTMLButtonElement>("c-train").disabled = sources.char === null;
@@ -321,7 +329,7 @@ function showModel(summary: ModelSummary): void {
   exposed.models[summary.task] = summary;
   if (summary.task === "sentiment") exposed.score = null; // a score belongs to the model that gave it
   if (summary.task === "sentiment") {
-    renderSentimentMetrics(byId("s-metrics"), summary.test, summary.validation, summary.origin === "bundle" && summary.test === null ? "Run `imdb-sentiment evaluate` to add test figures to a bundle; these are the validation figures it carries." : "");
+    renderSentimentMetrics(byId("s-metrics"), summary.test, summary.validation, summary.origin === "bundle" && summary.test === null ? "These are the validation figures the bundle carries; imdb-sentiment evaluate adds the test split's to it." : "");
     byId("s-model").textContent = `Model: ${summary.description}; vocabulary ${thousands(summary.vocabSize)} ids${summary.steps > 0 ? `; ${summary.steps} steps (${stopText(summary.stopReason)})` : ""}.`;
     byId<HTMLTextAreaElement>("s-review").disabled = false;
     byId<HTMLButtonElement>("s-download").disabled = false;
@@ -421,7 +429,16 @@ async function loadBundle(task: Task, files?: File[], url?: string): Promise<voi
   setStatus(task, "loading the bundle");
   try {
     const summary = await client.request<ModelSummary>({ type: "load-bundle", task, ...(files === undefined ? {} : { files }), ...(url === undefined ? {} : { url }) });
-    setStatus(task, `loaded a bundle (${summary.description})`);
+    // the Training panel belonged to the previous model: the bundle's model was not trained here
+    curves[task].showBundle();
+    exposed.losses[task] = [];
+    delete exposed.progress[task];
+    byId(`${prefix(task)}-bar`).style.width = "0";
+    const figures = byId(`${prefix(task)}-figures`);
+    figures.textContent = "";
+    delete figures.dataset.step;
+    delete figures.dataset.checkpointStep;
+    setStatus(task, `Loaded a bundle (${summary.description}): the model was not trained in this page. Train starts a new run.`);
     showModel(summary);
   } catch (error) {
     setStatus(task, (error as Error).message, true);
@@ -490,6 +507,15 @@ let queue: string[] = [];
 let draining = false;
 const output = byId("g-output");
 const generatedNode = document.createTextNode("");
+/**
+ * Whether the output box scrolls along as text arrives: not at first, so that the text is seen to begin with the
+ * start text; once the visitor scrolls to the bottom, it follows (and stops when they scroll up again).
+ */
+let followOutput = false;
+output.addEventListener("scroll", () => {
+  // at the bottom of text that overflows the box (a box that is not full has no bottom to follow)
+  followOutput = output.scrollHeight > output.clientHeight + 4 && output.scrollTop + output.clientHeight >= output.scrollHeight - 4;
+});
 
 function drain(): void {
   if (queue.length === 0) {
@@ -506,7 +532,7 @@ function drain(): void {
   exposed.generation.updates++;
   exposed.generation.text += chars;
   byId("g-count").textContent = `${exposed.generation.shown} characters${exposed.generation.done ? "" : "…"}`;
-  output.scrollTop = output.scrollHeight;
+  if (followOutput) output.scrollTop = output.scrollHeight;
   requestAnimationFrame(drain);
 }
 
@@ -546,7 +572,9 @@ byId("g-generate").addEventListener("click", () => {
   queue = [];
   exposed.generation = { requested: request.length, received: 0, shown: 0, updates: 0, done: false, text: "" };
   generatedNode.data = "";
-  output.replaceChildren(h("span", { class: "start" }, request.start), generatedNode);
+  output.replaceChildren(h("span", { class: "start", title: "the start text" }, request.start), generatedNode);
+  output.scrollTop = 0;
+  followOutput = false;
   byId<HTMLButtonElement>("g-stop").disabled = false;
   byId<HTMLButtonElement>("g-generate").disabled = true;
   void client.request({ type: "generate", request }).catch((error: Error) => {

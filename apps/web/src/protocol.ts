@@ -3,6 +3,7 @@
 import type { BackendReport } from "@recurrent/backends";
 import type { BinaryClassificationMetrics, CellKind, EpochRecord, LanguageModelEvaluation } from "@recurrent/models";
 import type { CurvePoint, Task } from "./storage/run-storage";
+import type { WasmThreadsMode } from "./worker/wasm-threads";
 
 export type { CurvePoint, Task };
 
@@ -60,7 +61,7 @@ export interface GenerateRequest {
 
 /** Page → worker. Requests with an `id` get exactly one {@link Reply}. */
 export type Request =
-  | { type: "init"; id: number; /** Let tfjs use its threaded wasm binary (the page's `?wasm-threads=on`). */ wasmThreads: boolean }
+  | { type: "init"; id: number; /** The page's `?wasm-threads=`: whether tfjs may use its threaded wasm binary (see worker/wasm-threads.ts). */ wasmThreads: WasmThreadsMode }
   | { type: "train"; id: number; config: TrainConfig; source: Blob; sourceName: string }
   | { type: "resume"; id: number; task: Task }
   | { type: "stop"; id: number; task: Task }

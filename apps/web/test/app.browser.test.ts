@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import { unzipSync } from "fflate";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { threadedWasmDecision } from "../src/worker/wasm-threads";
 
 const run = promisify(execFile);
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -28,7 +29,13 @@ const novel = dataDir === null ? "" : join(dataDir, "mysterious-island.txt");
 
 /** The page's test hooks (src/main.ts `__web`), as far as the tests read them. */
 interface Web {
-  init: { report: { backend: string; wasm?: { simd: boolean; threadsCount: number }; recurrent?: { threads: number } }; crossOriginIsolated: boolean } | null;
+  init: {
+    report: { backend: string; wasm?: { simd: boolean; threadsCount: number; binary: string }; recurrent?: { threads: number; fallback?: string }; notes: string[] };
+    reportText: string;
+    adjustments: string[];
+    crossOriginIsolated: boolean;
+    hardwareConcurrency: number;
+  } | null;
   pageCrossOriginIsolated: boolean;
   longTasks: { startTime: number; duration: number; duringTraining: boolean }[];
   longFrames: { startTime: number; duration: number; blockingDuration: number; scripts: string[] }[];
@@ -66,6 +73,14 @@ async function setSentimentOptions(page: Page, checkpointEvery: number): Promise
   await page.fill("#s-seed", "1");
   await page.fill("#s-checkpoint-every", String(checkpointEvery));
 }
+
+/** The weights (SHA-256) of the uninterrupted sentiment run, per mode: the same in both (see the training test). */
+const sentimentDigests: Record<string, string> = {};
+
+/** Why the recurrent kernels run on one thread in a page that is not cross-origin isolated (@recurrent/backends). */
+const NOT_ISOLATED =
+  "the page is not cross-origin isolated, so the kernels' shared memory cannot be posted to a Web Worker " +
+  "(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
 
 const modes = [
   { name: "cross-origin isolated (COOP/COEP)", key: "isolated", url: servers.isolated, isolated: true },
@@ -125,11 +140,32 @@ describe.skipIf(dataDir === null).each(modes)("the app, $name", (mode) => {
     expect(init.report.backend).toBe("wasm");
     expect(init.report.wasm?.simd).toBe(true);
     expect(await page.textContent("#env-isolated")).toBe(mode.isolated ? "yes" : "no");
-    // the whole-sequence kernels' thread count as the backend reports it (their pool is Node-only: 1 in a page)
-    const threads = init.report.recurrent?.threads ?? 0;
-    expect(await page.textContent("#env-threads")).toContain(String(threads));
-    timings.push(`recurrent threads ${threads}, tfjs wasm threads ${init.report.wasm?.threadsCount}`);
+    // the whole-sequence recurrent kernels: in the isolated page on every core (the app's worker and Web Workers over
+    // its shared memory, as worker threads in Node; at most 8), otherwise on the worker's thread, and the page says why
+    const cores = init.hardwareConcurrency;
+    const threads = init.report.recurrent?.threads;
+    expect(threads).toBe(mode.isolated ? Math.min(8, cores) : 1);
+    expect(await page.textContent("#env-threads")).toBe(`${threads} of ${cores} cores`);
+    if (mode.isolated) {
+      expect(init.report.recurrent?.fallback).toBeUndefined();
+      expect(await page.isHidden("#env-note")).toBe(true);
+    } else {
+      expect(init.report.recurrent?.fallback).toBe(NOT_ISOLATED);
+      expect(init.report.notes).toContain(`the recurrent kernels' worker threads are not used: ${NOT_ISOLATED}; the kernels run on the calling thread`);
+      expect(await page.textContent("#env-note")).toBe(`The recurrent kernels run on one thread: ${NOT_ISOLATED}.`);
+    }
+    // tfjs's threaded wasm binary: where the page is isolated and tfjs would give it more than one thread (it takes
+    // half the cores); otherwise the single-threaded SIMD one, and the app says why (src/worker/wasm-threads.ts)
+    const threaded = threadedWasmDecision("auto", mode.isolated, cores);
+    expect(init.report.wasm?.binary).toBe(threaded.use ? "tfjs-backend-wasm-threaded-simd.wasm" : "tfjs-backend-wasm-simd.wasm");
+    expect(init.adjustments).toStrictEqual(threaded.why === null ? [] : [threaded.why]);
+    // advice for a browser only: no tfjs-node, nothing about Node
+    expect(init.reportText).not.toMatch(/install|tfjs-node .*speed|Node only|in Node/i);
+    timings.push(`recurrent threads ${threads}, tfjs wasm threads ${init.report.wasm?.threadsCount} (${init.report.wasm?.binary})`);
     await shot("01-start");
+    await page.click(".report summary");
+    await shot("01b-backend-report");
+    await page.click(".report summary");
   });
 
   it("sentiment: reads the real archive through the file input, splits it as the CLI does, trains, and the loss falls", async () => {
@@ -154,6 +190,11 @@ describe.skipIf(dataDir === null).each(modes)("the app, $name", (mode) => {
     expect(await page.textContent("#s-metrics")).toContain("accuracy");
     expect(await page.locator("[data-testid=confusion] .cell").count()).toBe(4);
     uninterruptedDigest = model.digest;
+    // the same weights, bit for bit, with the recurrent kernels on all cores (isolated) and on one (not): threads
+    // split the units, and each is computed by the same instructions in the same order
+    sentimentDigests[mode.key] = model.digest;
+    const other = sentimentDigests[mode.key === "isolated" ? "plain" : "isolated"];
+    if (other !== undefined) expect(model.digest).toBe(other);
     await shot("03-sentiment-trained");
   });
 
@@ -195,6 +236,10 @@ describe.skipIf(dataDir === null).each(modes)("the app, $name", (mode) => {
     const files = readdirSync(join(cli!.runDir, "bundle")).map((f) => join(cli!.runDir, "bundle", f));
     await page.setInputFiles("#s-bundle-files", files);
     await until(page, (w) => w.models.sentiment?.origin === "bundle", 60_000, "the bundle");
+    // the Training panel no longer shows the previous run: it says where the model came from
+    expect(await page.textContent("#s-status")).toMatch(/^Loaded a bundle \(bundle written .*\): the model was not trained in this page/);
+    expect(await page.textContent("#s-figures")).toBe("");
+    expect(await page.locator("#s-loss-chart .chart-note").textContent()).toBe("The model shown was loaded from a bundle, which carries no training curves.");
     await page.fill("#s-review", "");
     await page.keyboard.type(cli!.review, { delay: 2 });
     const score = await until(page, (w) => w.models.sentiment?.origin === "bundle" && w.score?.text === document.querySelector<HTMLTextAreaElement>("#s-review")?.value && w.score, 20_000, "the score");
@@ -268,6 +313,9 @@ describe.skipIf(dataDir === null).each(modes)("the app, $name", (mode) => {
     const text = (await page.textContent("#g-output")) ?? "";
     expect(text.startsWith("The island")).toBe(true);
     expect(text.length).toBe("The island".length + generation.text.length);
+    // and the start text is in view: the box did not scroll past it while the text came in
+    expect(await page.locator("#g-output .start").textContent()).toBe("The island");
+    expect(await page.evaluate(() => document.querySelector("#g-output")!.scrollTop)).toBe(0);
     await shot("09-char-generated");
   });
 
@@ -277,5 +325,29 @@ describe.skipIf(dataDir === null).each(modes)("the app, $name", (mode) => {
     timings.push(`${trainingLongTasks.length} main-thread tasks over 50 ms while training, longest ${Math.round(longest)} ms`);
     expect(await page.evaluate(() => PerformanceObserver.supportedEntryTypes.includes("longtask"))).toBe(true);
     expect(trainingLongTasks.filter((t) => t.duration > 100)).toStrictEqual([]);
+  });
+
+  it.runIf(mode.isolated)("tfjs's threaded wasm binary starts in the minified production build (?wasm-threads=on), with its workers", async () => {
+    // a browser of its own, after the other tests: its pthread workers share nothing with the app's page above
+    const own = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "web-chromium-threaded-")), { executablePath: CHROMIUM, args: ARGS, headless: true });
+    const forced = own.pages()[0] ?? (await own.newPage());
+    const problems: string[] = [];
+    forced.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    // what issue #12 saw: "worker sent an error! … ReferenceError: e is not defined" from each pthread worker
+    forced.on("console", (m) => {
+      if (m.type() === "error" || /worker sent an error/.test(m.text())) problems.push(`console ${m.type()}: ${m.text()}`);
+    });
+    try {
+      await forced.goto(`${mode.url}?wasm-threads=on`);
+      const init = await until(forced, (w) => w.init, 60_000, "the engine with tfjs's threaded binary");
+      expect(init.report.backend).toBe("wasm");
+      expect(init.report.wasm?.binary).toBe("tfjs-backend-wasm-threaded-simd.wasm");
+      expect(init.report.wasm?.threadsCount).toBeGreaterThanOrEqual(1);
+      expect(init.adjustments).toStrictEqual([]);
+      expect(problems).toStrictEqual([]);
+      timings.push(`tfjs's threaded binary (forced): ${init.report.wasm?.threadsCount} XNNPACK thread(s) on ${init.hardwareConcurrency} cores`);
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -5,6 +5,12 @@ import type { CurvePoint } from "../protocol";
 /** Most training-loss points drawn; longer runs are thinned (the smoothed curve still uses every step). */
 const MAX_STEP_POINTS = 3_000;
 
+/** What the empty charts say: before any training, and when the model shown came from a bundle. */
+const EMPTY_TEXT = {
+  fresh: { loss: "The loss of every step appears here once training starts.", accuracy: "Accuracy appears here at the end of each epoch." },
+  bundle: { loss: "The model shown was loaded from a bundle, which carries no training curves.", accuracy: "No per-epoch figures: the model was loaded from a bundle." },
+} as const;
+
 /**
  * The live training view's two charts (uPlot): loss per step (raw and a trailing mean) with the per-epoch training and
  * validation losses, and per-epoch training and validation accuracy. The x axis is in epochs (step ÷ batches per
@@ -16,6 +22,9 @@ export class TrainingCurves {
   private points: CurvePoint[] = [];
   private batchesPerEpoch = 1;
   private scheduled = false;
+  /** What the charts say while they have nothing to show (centred over each chart). */
+  private readonly notes: { loss: HTMLElement; accuracy: HTMLElement };
+  private emptyText: { loss: string; accuracy: string } = EMPTY_TEXT.fresh;
 
   constructor(lossTarget: HTMLElement, accuracyTarget: HTMLElement, options: { lossLabel: string; accuracyLabel: string }) {
     const size = (el: HTMLElement) => ({ width: Math.max(240, el.clientWidth), height: 200 });
@@ -54,6 +63,14 @@ export class TrainingCurves {
       [[], [], []],
       accuracyTarget,
     );
+    const note = (target: HTMLElement) => {
+      const el = document.createElement("p");
+      el.className = "chart-note";
+      target.append(el);
+      return el;
+    };
+    this.notes = { loss: note(lossTarget), accuracy: note(accuracyTarget) };
+    this.showNotes(0, 0);
     new ResizeObserver(() => {
       this.loss.setSize(size(lossTarget));
       this.accuracy.setSize(size(accuracyTarget));
@@ -64,7 +81,23 @@ export class TrainingCurves {
   reset(points: readonly CurvePoint[], batchesPerEpoch: number | null): void {
     this.points = [...points];
     this.batchesPerEpoch = batchesPerEpoch ?? 1;
+    this.emptyText = EMPTY_TEXT.fresh;
     this.schedule();
+  }
+
+  /** Empties the charts because the model now shown was loaded from a bundle, which carries no curves, and says so. */
+  showBundle(): void {
+    this.points = [];
+    this.emptyText = EMPTY_TEXT.bundle;
+    this.schedule();
+  }
+
+  private showNotes(steps: number, epochs: number): void {
+    const { loss, accuracy } = this.emptyText;
+    this.notes.loss.textContent = steps === 0 && epochs === 0 ? loss : "";
+    this.notes.accuracy.textContent = epochs === 0 ? accuracy : "";
+    this.notes.loss.hidden = this.notes.loss.textContent === "";
+    this.notes.accuracy.hidden = this.notes.accuracy.textContent === "";
   }
 
   /** Adds points (training loss per step; per-epoch points carry accuracy and validation figures). */
@@ -86,6 +119,7 @@ export class TrainingCurves {
   private draw(): void {
     const steps = this.points.filter((p) => p.accuracy === undefined);
     const epochs = this.points.filter((p) => p.accuracy !== undefined);
+    this.showNotes(steps.length, epochs.length);
     // a resumed run replays the steps after its checkpoint: keep the last value of each step
     const byStep = new Map<number, number>();
     for (const p of steps) byStep.set(p.step, p.loss);

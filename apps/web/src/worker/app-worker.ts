@@ -35,6 +35,7 @@ import { thousands } from "../format";
 import { streamCharacters } from "../generation/stream-characters";
 import type { CharRunConfig, CurvePoint, DataSummary, Event, GenerateRequest, InitInfo, ModelSummary, ProgressInfo, Request, SentimentRunConfig, Task, TrainConfig } from "../protocol";
 import { indexedDbCheckpointStore, loadRun, startRun, updateRun, type RunRecord } from "../storage/run-storage";
+import { threadedWasmDecision, type WasmThreadsMode } from "./wasm-threads";
 
 // The parts of DedicatedWorkerGlobalScope used here (the page and the worker share one tsconfig with the DOM lib).
 declare const self: {
@@ -56,8 +57,8 @@ const post = (event: Event, transfer: Transferable[] = []): void => self.postMes
 // ---------------------------------------------------------------------------------------------- engine
 
 let engine: Promise<InitInfo> | null = null;
-/** Set by the page's `init` request when its URL has `?wasm-threads=on` (a worker's own URL has no query). */
-let wasmThreadsRequested = false;
+/** The page's `?wasm-threads=` (set by its `init` request: a worker's own URL has no query). */
+let wasmThreads: WasmThreadsMode = "auto";
 
 /** Starts the engine once; every request that needs it waits on the same start, at most {@link ENGINE_TIMEOUT_MS}. */
 function setUpEngine(): Promise<InitInfo> {
@@ -74,15 +75,15 @@ function setUpEngine(): Promise<InitInfo> {
 function startEngine(): Promise<InitInfo> {
   return (async () => {
     const adjustments: string[] = [];
-    // tfjs's threaded wasm binary (chosen where SharedArrayBuffer exists, i.e. in a cross-origin isolated page)
-    // starts its pthread workers from `factory.toString()`, which a minified build breaks: eight "e is not
-    // defined" errors and an initBackend that never settles (issue #12). Until @recurrent/backends bounds that
-    // start-up, the page keeps tfjs on its single-threaded SIMD binary; `?wasm-threads=on` tries the threaded one.
-    if (self.crossOriginIsolated && !wasmThreadsRequested) {
+    // tfjs picks its threaded wasm binary where SharedArrayBuffer exists (a cross-origin isolated page); see
+    // wasm-threads.ts for when the app lets it, and vite.config.ts's tfjsThreadedWasmSource for why it starts in a
+    // minified build (issue #12: "e is not defined")
+    const threaded = threadedWasmDecision(wasmThreads, self.crossOriginIsolated, navigator.hardwareConcurrency);
+    if (self.crossOriginIsolated && !threaded.use) {
       await import("@tensorflow/tfjs-backend-wasm"); // registers the flag (initBackend imports the same module)
       tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-      adjustments.push("tfjs's threaded wasm binary is not used: in a minified build its pthread workers fail to start (\"e is not defined\", issue #12); open the page with ?wasm-threads=on to try it");
     }
+    if (threaded.why !== null) adjustments.push(threaded.why);
     const report = await initBackend({
       order: ["wasm", "cpu"], // a page has no native TensorFlow
       // Vite copied the three binaries into the build (hashed names), see the ?url imports above
@@ -511,7 +512,7 @@ async function exportBundle(task: Task): Promise<{ name: string; zip: Uint8Array
 async function handle(request: Request): Promise<unknown> {
   switch (request.type) {
     case "init":
-      wasmThreadsRequested = request.wasmThreads;
+      wasmThreads = request.wasmThreads;
       return setUpEngine();
     case "train": {
       const config = request.config;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { formatBackendReport } from "./backend-report";
 import { initBackend } from "./init-backend";
 import type * as SequenceRuntimeModule from "../kernels/recurrent/sequence/sequence-runtime";
+import type { RecurrentKernelsInfo } from "../kernels/recurrent/sequence/sequence-runtime";
 import type { BackendModuleSpecifier } from "./init-backend-options";
 
 // The report's advice in a browser, simulated: the platform is a page (cross-origin isolated or not), the whole-
@@ -10,10 +11,12 @@ import type { BackendModuleSpecifier } from "./init-backend-options";
 // binaries as tfjs-backend-wasm does when a bundler moved them (own file: it registers that stand-in).
 const platform = vi.hoisted(() => ({ kind: "browser" as const, crossOriginIsolated: false }));
 vi.mock("./platform", () => ({ detectPlatform: () => ({ ...platform }) }));
+/** What the stand-in whole-sequence kernels report (null: they cannot run). */
+const recurrent = vi.hoisted(() => ({ info: null as RecurrentKernelsInfo | null }));
 vi.mock("../kernels/recurrent/sequence/sequence-runtime", async (original) => ({
   ...(await original<typeof SequenceRuntimeModule>()),
-  recurrentThreadsReady: async () => 0,
-  recurrentKernelsInfo: () => null,
+  recurrentThreadsReady: async () => (recurrent.info === null ? 0 : recurrent.info.threads),
+  recurrentKernelsInfo: () => recurrent.info,
 }));
 
 /** What tfjs-backend-wasm rejects with when it cannot fetch its .wasm file. */
@@ -43,6 +46,7 @@ beforeEach(() => {
   loaded.length = 0;
   setWasmPaths.mockClear();
   platform.crossOriginIsolated = false;
+  recurrent.info = null;
 });
 
 afterEach(async () => {
@@ -101,5 +105,27 @@ describe("initBackend's advice in a browser", () => {
       "the whole-sequence recurrent kernels cannot run here (they need WebAssembly SIMD, threads, shared memory and synchronous " +
         "compilation, which some browsers allow in web workers only); the fast LSTM layers use the per-step kernels",
     );
+  });
+
+  it("passes on why the recurrent kernels run on one thread (Chromium without isolation: shared memory, but no posting it)", async () => {
+    registerWasm(true);
+    const why =
+      "the page is not cross-origin isolated, so the kernels' shared memory cannot be posted to a Web Worker " +
+      "(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
+    recurrent.info = { threads: 1, relaxedSimd: true, fallback: why };
+    const report = await initBackend({ ...options, order: ["wasm"] });
+    expect(report.recurrent).toEqual(recurrent.info);
+    expect(report.notes).toContain(`the recurrent kernels' worker threads are not used: ${why}; the kernels run on the calling thread`);
+    expect(formatBackendReport(report)).toContain("recurrent sequence kernels: 1 thread (fallback), relaxed SIMD (fused multiply-add) yes");
+    expect(report.notes.join("\n")).not.toContain("Node");
+  });
+
+  it("on an isolated page whose kernels have their Web Workers: no note about them", async () => {
+    platform.crossOriginIsolated = true;
+    registerWasm(true);
+    recurrent.info = { threads: 2, relaxedSimd: true };
+    const report = await initBackend({ ...options, order: ["wasm"] });
+    expect(report.recurrent).toEqual({ threads: 2, relaxedSimd: true });
+    expect(report.notes.join("\n")).not.toMatch(/recurrent|Node only/);
   });
 });

@@ -166,7 +166,5 @@ async function startRecurrentKernels(report: BackendReport, options: InitBackend
   report.recurrent = info;
   if (info.fallback !== undefined) {
     report.notes.push(`the recurrent kernels' worker threads are not used: ${info.fallback}; the kernels run on the calling thread`);
-  } else if (platform.kind === "browser") {
-    report.notes.push("in browsers the whole-sequence recurrent kernels run on the calling thread (their worker threads exist in Node only)");
   }
 }

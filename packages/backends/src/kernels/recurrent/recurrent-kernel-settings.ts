@@ -10,8 +10,10 @@ export interface RecurrentKernelOptions {
    * Threads (the caller included) that run the whole-sequence recurrent kernels on `cpu` and `wasm`, from 1 to
    * {@link MAX_RECURRENT_THREADS}; 1 means no worker threads; `null` means the default. A running thread pool keeps
    * the workers it has started and uses at most this many; it starts more when a larger number is asked for.
-   * @default null (the number of CPUs Node reports, `os.availableParallelism()`, at most 8; 1 where there are no
-   *   worker threads)
+   * @default null (the number of CPUs, at most 8: `os.availableParallelism()` in Node, `navigator.hardwareConcurrency`
+   *   in a browser; 1 where there are no worker threads). In a browser the workers are Web Workers, which need a
+   *   cross-origin-isolated page and a calling thread that may block (a Web Worker, not the page's main thread):
+   *   elsewhere the kernels run on the calling thread and `recurrentKernelsInfo().fallback` says why.
    */
   threads?: number | null;
   /**

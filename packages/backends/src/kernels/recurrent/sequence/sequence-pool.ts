@@ -3,43 +3,28 @@ import type { SequenceExports } from "../../../wasm/sequence-module";
 import type { WebAssemblyMemory } from "../../../wasm/webassembly-api";
 import { recurrentKernelSettingsStore } from "../recurrent-kernel-settings";
 import type { JobCall, PlacedJob, SequenceJob } from "./sequence-protocol";
-import { breakBarrier, DONE, FAILED, JOB_FUNCTIONS, MAX_WORKERS, postExit, postJob, READY, resetBarrier, WORKER_SOURCE, writeSlot } from "./sequence-protocol";
+import { breakBarrier, DONE, FAILED, JOB_FUNCTIONS, MAX_WORKERS, postExit, postJob, READY, resetBarrier, writeSlot } from "./sequence-protocol";
+import type { ThreadHost, WorkerHandle } from "./sequence-threads";
+import { detectThreadHost } from "./sequence-threads";
 
 /** How long the caller waits for a worker during a job before giving up, in ms. */
 const JOB_TIMEOUT_MS = 120_000;
 
-/** The parts of a `node:worker_threads` Worker used here. */
-interface WorkerLike {
-  unref(): void;
-  on(event: "error" | "exit", listener: (arg: unknown) => void): void;
-  terminate(): Promise<number>;
-}
-
-type ProcessLike = { getBuiltinModule?: (id: string) => unknown };
-const nodeProcess = (): ProcessLike | undefined => (globalThis as { process?: ProcessLike }).process;
-
-/** The threads wanted now: the setting, else the number of CPUs (at most 8); 1 where there are no worker threads. */
-export function wantedThreads(): number {
-  const setting = recurrentKernelSettingsStore.get().threads;
-  if (setting !== null) return setting;
-  const os = nodeProcess()?.getBuiltinModule?.("node:os") as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
-  if (os === undefined) return 1;
-  return Math.max(1, Math.min(8, os.availableParallelism?.() ?? os.cpus().length));
-}
-
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * The worker threads of the whole-sequence kernels (`node:worker_threads`, reached through
- * `process.getBuiltinModule`, so that nothing here imports a Node builtin; elsewhere there are none and every job
- * runs on the calling thread), and the running of jobs on them together with the calling thread.
+ * The worker threads of the whole-sequence kernels (from the {@link ThreadHost} of this runtime: Node's worker
+ * threads, or Web Workers in a browser; where there are none, or they cannot share jobs with the calling thread,
+ * every job runs on the calling thread), and the running of jobs on them together with the calling thread.
  */
 export class SequencePool {
-  private readonly workers: WorkerLike[] = [];
+  private readonly workers: WorkerHandle[] = [];
   /** Set when a worker failed after starting: jobs fail with this message. */
   private broken: string | null = null;
   /** Set when the workers were given up (they did not start): every job then runs on the calling thread alone. */
   private fellBack: string | null = null;
+  /** Why workers cannot share jobs with the calling thread here; null when they can. */
+  private readonly unavailable: string | null;
   private job = 0;
 
   constructor(
@@ -47,8 +32,10 @@ export class SequencePool {
     private readonly memory: WebAssemblyMemory,
     private readonly ctl: Int32Array,
     private readonly exports: SequenceExports,
+    private readonly host: ThreadHost = detectThreadHost(),
   ) {
-    this.spawn(wantedThreads());
+    this.unavailable = host.unavailable(ctl);
+    this.spawn(this.wantedThreads());
   }
 
   /** Why the pool runs jobs on the calling thread alone although more threads were asked for; null when it does not. */
@@ -56,32 +43,36 @@ export class SequencePool {
     return this.fellBack;
   }
 
-  /** Starts workers until there are `threads − 1` of them (where worker threads exist). */
+  /** The threads wanted now: the setting, else the host's number of CPUs (at most 8; 1 where there are no worker threads). */
+  wantedThreads(): number {
+    return recurrentKernelSettingsStore.get().threads ?? this.host.cpus();
+  }
+
+  /** Starts workers until there are `threads − 1` of them (where they can share jobs with the calling thread). */
   private spawn(threads: number): void {
-    if (this.fellBack !== null) return;
-    const workerThreads = nodeProcess()?.getBuiltinModule?.("node:worker_threads") as
-      | { Worker: new (code: string, options: object) => WorkerLike }
-      | undefined;
-    if (workerThreads === undefined) return;
+    if (this.fellBack !== null || threads <= this.workers.length + 1) return;
+    if (this.unavailable !== null) {
+      // asked for more threads than the calling thread, which cannot have them here: say why, once
+      this.fallBack(this.unavailable);
+      return;
+    }
     for (let index = this.workers.length; index < Math.min(threads - 1, MAX_WORKERS); index++) {
-      let worker: WorkerLike;
+      let worker: WorkerHandle;
       try {
-        worker = new workerThreads.Worker(WORKER_SOURCE, {
-          eval: true,
-          workerData: { module: this.module, memory: this.memory, index, functions: JOB_FUNCTIONS },
-        });
+        worker = this.host.start(
+          { module: this.module, memory: this.memory, index, functions: JOB_FUNCTIONS },
+          {
+            error: (message) => {
+              this.broken = `a recurrent-kernel worker thread failed: ${message}`;
+              Atomics.store(this.ctl, READY + index, 0);
+            },
+            exit: () => Atomics.store(this.ctl, READY + index, 0),
+          },
+        );
       } catch (e) {
         this.fallBack(`a worker thread could not be started: ${errorText(e)}`);
         return;
       }
-      // A worker must not keep the process alive, and its death must not go unnoticed.
-      worker.unref();
-      worker.on("error", (e) => {
-        this.broken = `a recurrent-kernel worker thread failed: ${errorText(e)}`;
-      });
-      worker.on("exit", () => {
-        Atomics.store(this.ctl, READY + index, 0);
-      });
       this.workers.push(worker);
     }
   }
@@ -89,8 +80,9 @@ export class SequencePool {
   /** Threads a job would use now: the caller plus the workers that are up, at most the number wanted. */
   threads(): number {
     if (this.fellBack !== null) return 1;
-    const wanted = wantedThreads();
+    const wanted = this.wantedThreads();
     if (wanted > this.workers.length + 1) this.spawn(wanted);
+    if (this.fellBack !== null) return 1;
     const limit = Math.min(wanted, this.workers.length + 1);
     let n = 1;
     while (n < limit && Atomics.load(this.ctl, READY + n - 1) === 1) n++;
@@ -107,7 +99,7 @@ export class SequencePool {
     for (;;) {
       const up = this.threads(); // also starts missing workers
       if (this.fellBack !== null) return 1;
-      const want = Math.min(wantedThreads(), this.workers.length + 1);
+      const want = Math.min(this.wantedThreads(), this.workers.length + 1);
       if (up >= want) return up;
       if (this.broken !== null) {
         this.fallBack(`a worker thread failed while starting (${this.broken})`);
@@ -193,6 +185,7 @@ export class SequencePool {
     postExit(this.ctl);
     const workers = this.workers.splice(0);
     await Promise.all(workers.map((w) => w.terminate()));
+    this.host.close();
   }
 }
 

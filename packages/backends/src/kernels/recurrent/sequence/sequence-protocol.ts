@@ -1,7 +1,7 @@
 /**
  * The job protocol between the calling thread and the worker threads of the whole-sequence kernels: the layout of
- * the control block at the start of the shared memory (bytes [0, 4096)), the worker's program, and how a job is
- * posted into a thread's slot.
+ * the control block at the start of the shared memory (bytes [0, 4096)), the worker's program (in Node and in
+ * browsers: the same job loop), and how a job is posted into a thread's slot.
  *
  * Control block, in i32 words: the job words, one ready flag per worker, one job slot per thread, the barrier the
  * kernels meet at once per time step. A job: the caller fills the workers' slots, zeroes DONE and FAILED, bumps SEQ
@@ -54,11 +54,17 @@ export const BARRIER_BYTES = 3072;
 /** Size of the control block in i32 words. */
 export const CONTROL_WORDS = 1024;
 
-/** The worker's whole program (run with `eval`, so that no separate file has to be found next to the bundle). */
-export const WORKER_SOURCE = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, index, functions } = workerData;
-const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+/**
+ * Word: always 0. `Atomics.wait` on it for 1 returns at once where the calling thread may block and throws where it
+ * may not (a page's main thread), which tells the pool whether it can wait for workers here.
+ */
+export const PROBE = 3;
+
+/**
+ * The job loop of a worker, once its module instance is up (`exports`, `memory`, `index` and `functions`, the names
+ * of {@link JOB_FUNCTIONS}, in scope): flag ready, then run each job posted into this worker's slot until told to exit.
+ */
+const WORKER_LOOP = `
 const ctl = new Int32Array(memory.buffer, 0, ${CONTROL_WORDS});
 const fns = functions.map((name) => exports[name]);
 const slot = ${SLOTS} + (index + 1) * ${SLOT_WORDS};
@@ -83,6 +89,41 @@ for (;;) {
   Atomics.add(ctl, ${DONE}, 1);
   Atomics.notify(ctl, ${DONE});
 }
+`;
+
+/**
+ * What a worker is started with: the compiled module, the shared memory, the worker's index (its thread is
+ * index + 1) and the names of the functions jobs run ({@link JOB_FUNCTIONS}, so that the program stays the same
+ * whatever functions the module exports).
+ */
+export interface WorkerInit {
+  module: object;
+  memory: object;
+  index: number;
+  functions: readonly string[];
+}
+
+/**
+ * The worker's whole program in Node (`node:worker_threads`, run with `eval`, so that no separate file has to be
+ * found next to the bundle); its {@link WorkerInit} comes as `workerData`.
+ */
+export const WORKER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { module, memory, index, functions } = workerData;
+const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+${WORKER_LOOP}`;
+
+/**
+ * The worker's whole program in a browser: a classic Web Worker started from a Blob URL of this text (no file to
+ * locate, nothing a bundler or minifier touches). Its {@link WorkerInit} comes as its first message; from then on it
+ * runs the job loop and never returns to its event loop (a worker may block in `Atomics.wait`).
+ */
+export const WEB_WORKER_SOURCE = `"use strict";
+self.onmessage = (event) => {
+  self.onmessage = null;
+  const { module, memory, index, functions } = event.data;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+${WORKER_LOOP}};
 `;
 
 /** Writes `job` into the slot of thread `k` (a worker: k ≥ 1), or marks the slot empty when `job` is undefined. */

@@ -68,7 +68,8 @@ export interface RecurrentKernelsInfo {
   relaxedSimd: boolean;
   /**
    * Present when the kernels run on the calling thread alone although more threads were asked for, because the
-   * worker threads did not start (in time): why.
+   * worker threads did not start (in time), or cannot share the kernels' work here (in a browser: a page that is not
+   * cross-origin isolated, or a page's main thread): why.
    */
   fallback?: string;
 }
