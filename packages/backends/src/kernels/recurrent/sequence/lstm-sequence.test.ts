@@ -10,7 +10,9 @@ import { recurrentKernelsInfo, recurrentThreadsReady } from "./sequence-runtime"
 
 // The whole-sequence kernels against an LSTM written with plain tf ops (forward values, and tfjs autodiff for the
 // backward kernel), with the threads splitting the units and without. Shapes exercise the 4 × 8 register tiles,
-// their row and column tails, and thread shares of unequal size.
+// their row and column tails, and thread shares of unequal size; the last case is larger than the packed products'
+// blocks (depth 4U = 400 and B·T = 279 over 256, rows B·T and U over 96, D = 70 and U = 100 not whole panels of 8,
+// thread shares of 6 and 7 panels).
 
 function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
@@ -35,6 +37,7 @@ const CASES: Case[] = [
   { batch: 8, time: 4, inputDim: 16, units: 16, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "hardSigmoid" },
   { batch: 3, time: 5, inputDim: 2, units: 6, bias: true, goBackwards: true, masked: false, act: "relu", rec: "sigmoid" },
   { batch: 1, time: 1, inputDim: 1, units: 1, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "sigmoid" },
+  { batch: 9, time: 31, inputDim: 70, units: 100, bias: true, goBackwards: true, masked: true, act: "tanh", rec: "sigmoid" },
 ];
 
 const activations = {

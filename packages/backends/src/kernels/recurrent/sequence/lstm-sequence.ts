@@ -6,7 +6,7 @@ import { backendArrays } from "../backend-arrays";
 import { recurrentKernelSettingsStore } from "../recurrent-kernel-settings";
 import { activationCode } from "../step/recurrent-activation";
 import type { KeptBlock } from "./sequence-arena";
-import { BARRIER_BYTES } from "./sequence-protocol";
+import { BARRIER_BYTES, MAX_WORKERS } from "./sequence-protocol";
 import type { SequenceRuntime } from "./sequence-runtime";
 import { sequenceRuntime } from "./sequence-runtime";
 
@@ -103,7 +103,7 @@ interface Dims {
 
 /**
  * Byte offsets, relative to the start of a kept block, of what the backward pass needs: x and mask (shared by
- * the lanes), then per lane the transposed kernels, the initial states, and y, cs, gates of every step.
+ * the lanes), then per lane the kernels, the initial states, and y, cs, gates of every step.
  */
 function keptLayout(d: Dims, lanes: number, masked: boolean): { bytes: number; x: number; mask: number; lanes: Record<string, number>[] } {
   const seq = d.batch * d.time * d.units;
@@ -120,8 +120,8 @@ function keptLayout(d: Dims, lanes: number, masked: boolean): { bytes: number; x
   const out: Record<string, number>[] = [];
   for (let l = 0; l < lanes; l++) {
     out.push({
-      wT: take(d.inputDim * g4),
-      uT: take(d.units * g4),
+      w: take(d.inputDim * g4),
+      u: take(d.units * g4),
       h0: take(state),
       c0: take(state),
       y: take(seq),
@@ -165,6 +165,14 @@ function runLanes(runtime: SequenceRuntime, fn: "lstmSequenceForward" | "lstmSeq
   else runtime.pool.runEach(calls.map((args) => ({ fn, args })));
 }
 
+/**
+ * Floats of the per-thread scratch of the packed products for one lane: one share per thread the pool can have
+ * (the pool decides the count when it runs the call, and a lane runs on all of them or on one).
+ */
+function threadScratchFloats(runtime: SequenceRuntime): number {
+  return (MAX_WORKERS + 1) * runtime.exports.packScratchFloats();
+}
+
 /** The forward kernel for lanes with the given input suffixes ("" with a goBackwards attribute, or "F", "B"). */
 function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: readonly string[]): KernelFunc {
   return (({ inputs, backend, attrs }: { inputs: Inputs; backend: unknown; attrs?: NamedAttrMap }) => {
@@ -206,9 +214,9 @@ function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: 
     }
     try {
       const scratch = suffixes.map(() => ({
-        w: arena.alloc(inputDim * g4),
         bias: arena.alloc(g4),
-        u: arena.alloc(units * g4),
+        pack: arena.alloc(runtime.exports.lstmForwardPackFloats(inputDim, units)),
+        threads: arena.alloc(threadScratchFloats(runtime)),
         xw: arena.alloc(seq * 4),
         hT: arena.alloc(state),
         cT: arena.alloc(state),
@@ -223,25 +231,22 @@ function forwardKernel(backendName: FusedKernelBackend, name: string, suffixes: 
       const calls = suffixes.map((sfx, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
-        arena.write(sc.w, read(`kernel${sfx}`));
+        arena.write(base + at.w!, read(`kernel${sfx}`));
         const hasBias = inputs[`bias${sfx}`] !== undefined;
         if (hasBias) arena.write(sc.bias, read(`bias${sfx}`));
-        arena.write(sc.u, read(`u${sfx}`));
+        arena.write(base + at.u!, read(`u${sfx}`));
         arena.write(base + at.h0!, read(`h0${sfx}`));
         arena.write(base + at.c0!, read(`c0${sfx}`));
         return [
-          x, sc.w, hasBias ? sc.bias : 0, sc.u, base + at.h0!, base + at.c0!, mask, sc.xw, base + at.y!, base + at.cs!,
-          base + at.gates!, sc.hT, sc.cT, sc.z, BARRIER_BYTES, batch, time, inputDim, units, backwards[l]!, act, rec,
+          x, base + at.w!, hasBias ? sc.bias : 0, base + at.u!, base + at.h0!, base + at.c0!, mask, sc.xw, base + at.y!,
+          base + at.cs!, base + at.gates!, sc.hT, sc.cT, sc.z, sc.pack, sc.threads, BARRIER_BYTES, batch, time, inputDim,
+          units, backwards[l]!, act, rec,
         ];
       });
       runLanes(runtime, "lstmSequenceForward", calls);
       suffixes.forEach((_, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
-        if (forGradient) {
-          runtime.exports.transpose(sc.w, base + at.wT!, inputDim, g4);
-          runtime.exports.transpose(sc.u, base + at.uT!, units, g4);
-        }
         const o = laneOuts[l]!;
         if (o.y !== null) arrays.read(o.y, name).set(arena.view(base + at.y!, seq));
         arrays.read(o.h, name).set(arena.view(sc.hT, state));
@@ -304,6 +309,8 @@ function backwardKernel(backendName: FusedKernelBackend, name: string, suffixes:
         dw: arena.alloc(D * g4),
         db: arena.alloc(g4),
         du: arena.alloc(U * g4),
+        pack: arena.alloc(runtime.exports.lstmBackwardPackFloats(B, T, D, U)),
+        threads: arena.alloc(threadScratchFloats(runtime)),
       }));
       arena.commit();
       const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
@@ -316,9 +323,9 @@ function backwardKernel(backendName: FusedKernelBackend, name: string, suffixes:
         if (inputs[`dc${sfx}`] === undefined) arena.zero(sc.dc, state);
         else arena.write(sc.dc, read(`dc${sfx}`));
         return [
-          base + layout.x, base + at.wT!, base + at.gates!, base + at.cs!, base + at.y!, base + at.h0!, base + at.c0!,
-          base + at.uT!, sc.dy, m.masked === 1 ? base + layout.mask : 0, sc.dh, sc.dc, sc.dhRec, sc.dz, sc.dx, sc.dw, sc.db,
-          sc.du, BARRIER_BYTES, B, T, D, U, backwards[l]!, m.act!, m.rec!,
+          base + layout.x, base + at.w!, base + at.gates!, base + at.cs!, base + at.y!, base + at.h0!, base + at.c0!,
+          base + at.u!, sc.dy, m.masked === 1 ? base + layout.mask : 0, sc.dh, sc.dc, sc.dhRec, sc.dz, sc.dx, sc.dw, sc.db,
+          sc.du, sc.pack, sc.threads, BARRIER_BYTES, B, T, D, U, backwards[l]!, m.act!, m.rec!,
         ];
       });
       runLanes(runtime, "lstmSequenceBackward", calls);
