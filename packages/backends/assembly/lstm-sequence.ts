@@ -237,7 +237,7 @@ export function lstmSequenceBackward(
     const zGroup = (up * depth) << 2;
     weightGradPacked(dUPtr + (j0 << 2), G, U, yPtr, U, h0Ptr, false, z, zGroup, width, 4, U, B, T, goBackwards, scratch);
     weightGradPacked(dWPtr + (j0 << 2), G, D, xPtr, D, 0, true, z, zGroup, width, 4, U, B, T, goBackwards, scratch);
-    if (dbPtr != 0) panelColumnSums(z, zGroup, depth, width, 4, U, dbPtr + (j0 << 2));
+    if (dbPtr != 0) panelColumnSums(z, zGroup, B, T, goBackwards, width, 4, U, dbPtr + (j0 << 2));
   }
   // dx = dZ · wᵀ by rows: this thread's share of the B·T rows (wᵀ's panels are complete since the last barrier)
   const rows = B * T;

@@ -314,7 +314,8 @@ function packTiles(aPtr: usize, aStride: usize, rows: usize, kc: usize, dstPtr: 
 
 /**
  * One register tile: out[r, c] = init[r, c] (or 0 when initPtr is 0) + Σ_k a[k, r] · b[k, c] for r < TILE_ROWS,
- * c < PANEL, from a packed tile a [kc, TILE_ROWS] and a packed panel block b [kc, PANEL]. Strides in bytes.
+ * c < PANEL, from a packed tile a [kc, TILE_ROWS] and a packed panel block b [kc, PANEL], summed from init in the
+ * order of k. Strides in bytes.
  *
  * Five rows, ten accumulators: on x64, V8 keeps a loop's loads in program order at the top of the body and moves
  * the arithmetic after them, so every loaded value is live across the iteration. With one broadcast load per row,
@@ -329,6 +330,16 @@ function tile(aPtr: usize, bPtr: usize, kc: usize, initPtr: usize, initStride: u
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
   let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
   let x40 = f32x4.splat(0), x41 = f32x4.splat(0);
+  if (initPtr != 0) {
+    // the sums start from init, so each output is one chain of multiply-adds over k from it (across depth blocks
+    // too: the next block starts from what this one stored), as the unpacked gemm computes it: same bits
+    let i = initPtr;
+    x00 = v128.load(i); x01 = v128.load(i, 16); i += initStride;
+    x10 = v128.load(i); x11 = v128.load(i, 16); i += initStride;
+    x20 = v128.load(i); x21 = v128.load(i, 16); i += initStride;
+    x30 = v128.load(i); x31 = v128.load(i, 16); i += initStride;
+    x40 = v128.load(i); x41 = v128.load(i, 16);
+  }
   let a = aPtr;
   let b = bPtr;
   const end = aPtr + ((kc * TILE_ROWS) << 2);
@@ -348,14 +359,6 @@ function tile(aPtr: usize, bPtr: usize, kc: usize, initPtr: usize, initStride: u
     x40 = madd(s4, b0, x40); x41 = madd(s4, b1, x41);
     a += TILE_ROWS << 2;
     b += PANEL << 2;
-  }
-  if (initPtr != 0) {
-    let i = initPtr;
-    x00 = f32x4.add(x00, v128.load(i)); x01 = f32x4.add(x01, v128.load(i, 16)); i += initStride;
-    x10 = f32x4.add(x10, v128.load(i)); x11 = f32x4.add(x11, v128.load(i, 16)); i += initStride;
-    x20 = f32x4.add(x20, v128.load(i)); x21 = f32x4.add(x21, v128.load(i, 16)); i += initStride;
-    x30 = f32x4.add(x30, v128.load(i)); x31 = f32x4.add(x31, v128.load(i, 16)); i += initStride;
-    x40 = f32x4.add(x40, v128.load(i)); x41 = f32x4.add(x41, v128.load(i, 16));
   }
   let o = outPtr;
   v128.store(o, x00); v128.store(o, x01, 16); o += outStride;
@@ -395,14 +398,16 @@ function blockProduct(
         if (q < fullTiles && cols == PANEL) {
           tile(aPtr + q * tileBytes, b, kc, init, is, out, os);
         } else {
-          tile(aPtr + q * tileBytes, b, kc, 0, 0, edge, PANEL << 2);
+          // a tile past the last row or column: through the edge tile, starting from init as a whole tile does
           const rows = mc - row < TILE_ROWS ? mc - row : TILE_ROWS;
-          for (let r: usize = 0; r < rows; r++) {
-            for (let c: usize = 0; c < cols; c++) {
-              let v = load<f32>(edge + ((r * PANEL + c) << 2));
-              if (init != 0) v += load<f32>(init + r * is + (c << 2));
-              store<f32>(out + r * os + (c << 2), v);
+          for (let r: usize = 0; r < TILE_ROWS; r++) {
+            for (let c: usize = 0; c < PANEL; c++) {
+              store<f32>(edge + ((r * PANEL + c) << 2), init != 0 && r < rows && c < cols ? load<f32>(init + r * is + (c << 2)) : 0);
             }
+          }
+          tile(aPtr + q * tileBytes, b, kc, edge, PANEL << 2, edge, PANEL << 2);
+          for (let r: usize = 0; r < rows; r++) {
+            for (let c: usize = 0; c < cols; c++) store<f32>(out + r * os + (c << 2), load<f32>(edge + ((r * PANEL + c) << 2)));
           }
         }
       }
@@ -531,29 +536,40 @@ export function weightGradPacked(
   }
 }
 
-/** dst[g·groupStride + c] = Σ_k Z_g[k, c] for c < width, g < groups, from panels of depth `depth` (see packPanels). */
-export function panelColumnSums(zPtr: usize, zGroupBytes: usize, depth: usize, width: usize, groups: usize, groupStride: usize, dstPtr: usize): void {
+/**
+ * dst[g·groupStride + c] = Σ_b Σ_t Z_g[b, t, c] for c < width, g < groups, from panels packed by packPanelsByStep
+ * (depth B·T, rows in the order b·T + s), summed in the order of b, then t (as the rows of Z by time index).
+ */
+export function panelColumnSums(
+  zPtr: usize, zGroupBytes: usize, B: usize, T: usize, goBackwards: i32, width: usize, groups: usize, groupStride: usize,
+  dstPtr: usize,
+): void {
+  const depth = B * T;
   for (let g: usize = 0; g < groups; g++) {
     for (let p: usize = 0; p * PANEL < width; p++) {
       const panel = zPtr + g * zGroupBytes + ((p * depth * PANEL) << 2);
       const dst = dstPtr + ((g * groupStride + p * PANEL) << 2);
       const cols = width - p * PANEL < PANEL ? width - p * PANEL : PANEL;
-      if (cols == PANEL) {
-        let z = panel;
-        let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-        for (let k: usize = 0; k < depth; k++) {
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      for (let b: usize = 0; b < B; b++) {
+        for (let t: usize = 0; t < T; t++) {
+          const z = panel + (((b * T + (goBackwards != 0 ? T - 1 - t : t)) * PANEL) << 2);
           s0 = f32x4.add(s0, v128.load(z));
           s1 = f32x4.add(s1, v128.load(z, 16));
-          z += PANEL << 2;
         }
+      }
+      if (cols == PANEL) {
         v128.store(dst, s0);
         v128.store(dst, s1, 16);
       } else {
-        for (let i: usize = 0; i < cols; i++) {
-          let acc: f32 = 0;
-          for (let k: usize = 0; k < depth; k++) acc += load<f32>(panel + ((k * PANEL + i) << 2));
-          store<f32>(dst + (i << 2), acc);
-        }
+        // a panel past the last column: its valid lanes one by one
+        if (cols > 0) store<f32>(dst, f32x4.extract_lane(s0, 0));
+        if (cols > 1) store<f32>(dst, f32x4.extract_lane(s0, 1), 4);
+        if (cols > 2) store<f32>(dst, f32x4.extract_lane(s0, 2), 8);
+        if (cols > 3) store<f32>(dst, f32x4.extract_lane(s0, 3), 12);
+        if (cols > 4) store<f32>(dst, f32x4.extract_lane(s1, 0), 16);
+        if (cols > 5) store<f32>(dst, f32x4.extract_lane(s1, 1), 20);
+        if (cols > 6) store<f32>(dst, f32x4.extract_lane(s1, 2), 24);
       }
     }
   }
