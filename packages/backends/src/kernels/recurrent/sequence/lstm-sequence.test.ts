@@ -284,3 +284,38 @@ for (const { backend, threads, relaxed } of RUNS) {
     });
   });
 }
+
+// Every output of the kernels is one chain of operations whatever the partition between threads (the packed
+// products sum each output from its init in the order of k, the thread shares only choose who computes it), so
+// the thread count changes no bit.
+describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD}: the same bits on 1 and 2 threads`, () => {
+  let before: RecurrentKernelOptions = {};
+  beforeAll(async () => {
+    await useBackend("wasm");
+    registerRecurrentKernels();
+    before = configureRecurrentKernels({ threads: 1, relaxedSimd: "off" });
+  });
+  afterAll(() => {
+    configureRecurrentKernels(before);
+  });
+
+  it(`forward and backward (${label(CASES[5]!)})`, async () => {
+    const c = CASES[5]!;
+    const runAll = (): Float32Array[] =>
+      tf.tidy(() => {
+        const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 91);
+        const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+        const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
+        const fwd = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
+        const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 92);
+        const grads = run(LSTM_SEQUENCE_GRAD, { saved: fwd[3]!, dy }, {});
+        return [...fwd.slice(0, 3), ...grads].map((t) => t.dataSync() as Float32Array);
+      });
+    const one = runAll();
+    configureRecurrentKernels({ threads: 2 });
+    expect(await recurrentThreadsReady()).toBe(2);
+    const two = runAll();
+    expect(two.length).toBe(9);
+    two.forEach((values, i) => expect(values).toEqual(one[i]));
+  });
+});
