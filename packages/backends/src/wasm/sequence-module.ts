@@ -14,6 +14,12 @@ export interface SequenceExports {
   simpleRnnSequenceForward(...args: number[]): number;
   simpleRnnSequenceBackward(...args: number[]): number;
   transpose(src: number, dst: number, rows: number, cols: number): void;
+  /** Floats of lstmSequenceForward's buffer for the kernels packed in panels. */
+  lstmForwardPackFloats(inputDim: number, units: number): number;
+  /** Floats of lstmSequenceBackward's buffer for the kernels and dZ packed in panels. */
+  lstmBackwardPackFloats(batch: number, time: number, inputDim: number, units: number): number;
+  /** Floats of one thread's scratch for the packed matrix products. */
+  packScratchFloats(): number;
 }
 
 let plain: Uint8Array | undefined;

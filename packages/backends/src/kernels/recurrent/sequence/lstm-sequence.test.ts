@@ -10,7 +10,9 @@ import { recurrentKernelsInfo, recurrentThreadsReady } from "./sequence-runtime"
 
 // The whole-sequence kernels against an LSTM written with plain tf ops (forward values, and tfjs autodiff for the
 // backward kernel), with the threads splitting the units and without. Shapes exercise the 4 × 8 register tiles,
-// their row and column tails, and thread shares of unequal size.
+// their row and column tails, and thread shares of unequal size; the last case is larger than the packed products'
+// blocks (depth 4U = 400 and B·T = 279 over 256, rows B·T and U over 96, D = 70 and U = 100 not whole panels of 8,
+// thread shares of 6 and 7 panels).
 
 function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
@@ -35,6 +37,7 @@ const CASES: Case[] = [
   { batch: 8, time: 4, inputDim: 16, units: 16, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "hardSigmoid" },
   { batch: 3, time: 5, inputDim: 2, units: 6, bias: true, goBackwards: true, masked: false, act: "relu", rec: "sigmoid" },
   { batch: 1, time: 1, inputDim: 1, units: 1, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "sigmoid" },
+  { batch: 9, time: 31, inputDim: 70, units: 100, bias: true, goBackwards: true, masked: true, act: "tanh", rec: "sigmoid" },
 ];
 
 const activations = {
@@ -281,3 +284,38 @@ for (const { backend, threads, relaxed } of RUNS) {
     });
   });
 }
+
+// Every output of the kernels is one chain of operations whatever the partition between threads (the packed
+// products sum each output from its init in the order of k, the thread shares only choose who computes it), so
+// the thread count changes no bit.
+describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD}: the same bits on 1 and 2 threads`, () => {
+  let before: RecurrentKernelOptions = {};
+  beforeAll(async () => {
+    await useBackend("wasm");
+    registerRecurrentKernels();
+    before = configureRecurrentKernels({ threads: 1, relaxedSimd: "off" });
+  });
+  afterAll(() => {
+    configureRecurrentKernels(before);
+  });
+
+  it(`forward and backward (${label(CASES[5]!)})`, async () => {
+    const c = CASES[5]!;
+    const runAll = (): Float32Array[] =>
+      tf.tidy(() => {
+        const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 91);
+        const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+        const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
+        const fwd = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
+        const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 92);
+        const grads = run(LSTM_SEQUENCE_GRAD, { saved: fwd[3]!, dy }, {});
+        return [...fwd.slice(0, 3), ...grads].map((t) => t.dataSync() as Float32Array);
+      });
+    const one = runAll();
+    configureRecurrentKernels({ threads: 2 });
+    expect(await recurrentThreadsReady()).toBe(2);
+    const two = runAll();
+    expect(two.length).toBe(9);
+    two.forEach((values, i) => expect(values).toEqual(one[i]));
+  });
+});

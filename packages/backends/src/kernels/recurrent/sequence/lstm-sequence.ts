@@ -1,5 +1,7 @@
 import type { KernelConfig } from "@tensorflow/tfjs";
 import type { FusedKernelBackend } from "../step/fused-kernel";
+import type { SequenceExports } from "../../../wasm/sequence-module";
+import { MAX_WORKERS } from "./sequence-protocol";
 import type { SequenceCell } from "./sequence-kernels";
 import { sequenceKernelConfigs, sequenceKernelsAvailable } from "./sequence-kernels";
 
@@ -50,6 +52,14 @@ export const BIDIRECTIONAL_LSTM_SEQUENCE = "RecurrentBidirectionalLstmSequence";
  */
 export const BIDIRECTIONAL_LSTM_SEQUENCE_GRAD = "RecurrentBidirectionalLstmSequenceGrad";
 
+/**
+ * Floats of the per-thread scratch of the packed products for one lane: one share per thread the pool can have
+ * (the pool decides the count when it runs the call, and a lane runs on all of them or on one).
+ */
+function threadScratchFloats(exports: SequenceExports): number {
+  return (MAX_WORKERS + 1) * exports.packScratchFloats();
+}
+
 /** The LSTM's whole-sequence kernels: 4 gate blocks, h and c; the backward pass needs the gates and cell states. */
 const LSTM_CELL: SequenceCell = {
   gates: 4,
@@ -59,15 +69,21 @@ const LSTM_CELL: SequenceCell = {
   backward: "lstmSequenceBackward",
   variant: () => 0,
   biasShape: (units) => [4 * units],
+  // the kernels pack w and u into panels themselves (sequence-common.ts), so the backward pass reads them as they came
+  keepsWeights: true,
   kept: (d) => ({ cs: d.batch * d.time * d.units, gates: 4 * d.batch * d.time * d.units }),
-  scratch: () => ({}),
+  forwardScratch: (d, _variant, exports) => ({ pack: exports.lstmForwardPackFloats(d.inputDim, d.units), threads: threadScratchFloats(exports) }),
+  scratch: (d, _variant, exports) => ({
+    pack: exports.lstmBackwardPackFloats(d.batch, d.time, d.inputDim, d.units),
+    threads: threadScratchFloats(exports),
+  }),
   forwardArgs: (p, d, c) => [
-    p.x!, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.bar!,
-    d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
+    p.x!, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!,
+    p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
   ],
   backwardArgs: (p, d, c) => [
-    p.x!, p.wT!, p.gates!, p.cs!, p.y!, p.h0!, p.c0!, p.uT!, p.dy!, p.mask!, p.dh!, p.dc!, p.dhRec!, p.dz!, p.dx!, p.dw!,
-    p.db!, p.du!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
+    p.x!, p.w!, p.gates!, p.cs!, p.y!, p.h0!, p.c0!, p.u!, p.dy!, p.mask!, p.dh!, p.dc!, p.dhRec!, p.dz!, p.dx!, p.dw!,
+    p.db!, p.du!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
   ],
 };
 

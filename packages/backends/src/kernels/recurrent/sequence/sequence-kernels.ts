@@ -8,6 +8,7 @@ import { activationCode } from "../step/recurrent-activation";
 import type { KeptBlock } from "./sequence-arena";
 import type { SequenceJob } from "./sequence-protocol";
 import { BARRIER_BYTES, JOB_FUNCTIONS } from "./sequence-protocol";
+import type { SequenceExports } from "../../../wasm/sequence-module";
 import type { SequenceRuntime } from "./sequence-runtime";
 import { sequenceRuntime } from "./sequence-runtime";
 
@@ -58,10 +59,18 @@ export interface SequenceCell {
   variant(attrs: NamedAttrMap, kernel: string): number;
   /** Shape of the bias (and of its gradient) for a variant. */
   biasShape(units: number, variant: number): number[];
+  /**
+   * Whether the backward pass reads the kernels as they came (`w`, `u`: kept by the forward pass, which reads them
+   * there too) rather than transposed (`wT`, `uT`, transposed after the forward pass). The LSTM's kernels pack
+   * their operands themselves.
+   */
+  keepsWeights?: boolean;
   /** Float counts of the arrays the forward pass keeps per direction for the backward pass, beyond wT, uT, h0, c0, y. */
   kept(d: SequenceDims, variant: number): Record<string, number>;
+  /** Float counts of the forward pass's own scratch arrays per direction (sizes the module may tell: `exports`). */
+  forwardScratch?(d: SequenceDims, variant: number, exports: SequenceExports): Record<string, number>;
   /** Float counts of the backward pass's own scratch arrays per direction. */
-  scratch(d: SequenceDims, variant: number): Record<string, number>;
+  scratch(d: SequenceDims, variant: number, exports: SequenceExports): Record<string, number>;
   forwardArgs(p: SequencePointers, d: SequenceDims, c: SequenceCodes): number[];
   backwardArgs(p: SequencePointers, d: SequenceDims, c: SequenceCodes): number[];
 }
@@ -133,7 +142,8 @@ function keptLayout(
   const mask = masked ? take(d.batch * d.time) : -1;
   const out: Record<string, number>[] = [];
   for (let l = 0; l < lanes; l++) {
-    const lane: Record<string, number> = { wT: take(d.inputDim * g), uT: take(d.units * g) };
+    const lane: Record<string, number> =
+      cell.keepsWeights === true ? { w: take(d.inputDim * g), u: take(d.units * g) } : { wT: take(d.inputDim * g), uT: take(d.units * g) };
     for (const s of stateNames(cell)) lane[`${s}0`] = take(state);
     lane.y = take(d.batch * d.time * d.units);
     for (const [key, floats] of Object.entries(cell.kept(d, variant))) lane[key] = take(floats);
@@ -229,15 +239,17 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
       base = arena.alloc(layout.bytes / 4);
     }
     try {
+      const keepsWeights = cell.keepsWeights === true;
       const scratch = suffixes.map(() => {
         const sc: Record<string, number> = {
-          w: arena.alloc(inputDim * g),
+          // kept weights go straight to the kept block (layout w, u)
+          ...(keepsWeights ? {} : { w: arena.alloc(inputDim * g), u: arena.alloc(units * g) }),
           bias: arena.alloc(biasFloats),
-          u: arena.alloc(units * g),
           xw: arena.alloc(batch * time * g),
           z: arena.alloc(batch * g),
         };
         for (const s of states) sc[`${s}T`] = arena.alloc(state);
+        for (const [key, floats] of Object.entries(cell.forwardScratch?.(d, variant, runtime.exports) ?? {})) sc[key] = arena.alloc(floats);
         return sc;
       });
       arena.commit();
@@ -249,10 +261,10 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
       const calls = suffixes.map((sfx, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
-        arena.write(sc.w!, read(`kernel${sfx}`));
+        arena.write(keepsWeights ? base + at.w! : sc.w!, read(`kernel${sfx}`));
         const hasBias = inputs[`bias${sfx}`] !== undefined;
         if (hasBias) arena.write(sc.bias!, read(`bias${sfx}`));
-        arena.write(sc.u!, read(`u${sfx}`));
+        arena.write(keepsWeights ? base + at.u! : sc.u!, read(`u${sfx}`));
         const p: Record<string, number> = { x, mask, bar: BARRIER_BYTES, c0: 0, cT: 0 };
         for (const [key, offset] of Object.entries(at)) p[key] = base + offset;
         for (const s of states) arena.write(p[`${s}0`]!, read(`${s}0${sfx}`));
@@ -266,7 +278,7 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
       suffixes.forEach((_, l) => {
         const at = layout.lanes[l]!;
         const sc = scratch[l]!;
-        if (forGradient) {
+        if (forGradient && !keepsWeights) {
           runtime.exports.transpose(sc.w!, base + at.wT!, inputDim, g);
           runtime.exports.transpose(sc.u!, base + at.uT!, units, g);
         }
@@ -337,7 +349,7 @@ function backwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, nam
           du: arena.alloc(U * g),
         };
         for (const s of states) sc[`d${s}`] = arena.alloc(state);
-        for (const [key, floats] of Object.entries(cell.scratch(d, variant))) sc[key] = arena.alloc(floats);
+        for (const [key, floats] of Object.entries(cell.scratch(d, variant, runtime.exports))) sc[key] = arena.alloc(floats);
         return sc;
       });
       arena.commit();
