@@ -20,7 +20,7 @@ const ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backgrou
 interface PageState {
   init: { report: { backend: string; wasm?: { binary: string; threadsCount: number }; recurrent?: { threads: number; fallback?: string } } } | null;
   progress: Record<string, { step: number; msPerStep: number; totalSteps: number | null }>;
-  models: Record<string, { steps: number; history: { loss: number; valLoss?: number }[]; test: Record<string, number> | null }>;
+  models: Record<string, { steps: number; history: { loss: number; valLoss?: number }[]; test: Record<string, unknown> | null }>;
   status: Record<string, { phase: string; text: string }>;
   errors: string[];
 }
@@ -100,7 +100,8 @@ async function main(): Promise<void> {
         const p = s.progress.sentiment;
         const t = model.test;
         console.log(`\ntrained ${model.steps} steps (${model.history.length} epochs), ${p?.msPerStep.toFixed(0) ?? "?"} ms/step, ${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s from the click to the test metrics`);
-        console.log(`test: ${Object.entries(t).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(", ")}`);
+        const figures = Object.entries(t).filter((e): e is [string, number] => typeof e[1] === "number");
+        console.log(`test: ${figures.map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(", ")}`);
         console.log(`RESULT ${JSON.stringify({ isolated, steps: model.steps, epochs: model.history.length, msPerStep: p?.msPerStep ?? null, seconds, test: t, recurrentThreads: init.report.recurrent?.threads ?? null })}`);
         break;
       }
