@@ -47,17 +47,19 @@ export function packScratchFloats(): i32 {
 
 /**
  * The LSTM forward pass over all T steps (one thread's share), from the input x [B, T, D], the input kernel
- * w [D, 4U] and the bias b [4U] (or 0). xw: scratch [B, T, 4U] for x·w + b (each thread computes and reads only
- * its units' columns); z: scratch [B, 4U]; pack: lstmForwardPackFloats floats for the kernels packed in panels
- * (each thread packs and reads its units' panels); scratch: packScratchFloats floats per thread. Writes y, cs
- * [B, T, U] and gates [B, T, 4U] by step, and hT, cT [B, U] when their pointers are set. Returns 0, or 1 when a
- * barrier failed.
+ * w [D, 4U] and the bias b [4U] (or 0). With rowsPtr (int32 [B, T], else 0), x holds only `distinct` rows
+ * [distinct, D] and row b·T + t of the input is x's row rows[b·T + t]: the input projections are computed once per
+ * distinct row (an Embedding's output repeats its rows), with the same results. xw: scratch [B, T, 4U] for
+ * x·w + b (each thread computes and reads only its units' columns); z: scratch [B, 4U]; pack:
+ * lstmForwardPackFloats floats for the kernels packed in panels (each thread packs and reads its units' panels);
+ * scratch: packScratchFloats floats per thread. Writes y, cs [B, T, U] and gates [B, T, 4U] by step, and hT, cT
+ * [B, U] when their pointers are set. Returns 0, or 1 when a barrier failed.
  */
 export function lstmSequenceForward(
-  xPtr: usize, wPtr: usize, bPtr: usize, uPtr: usize, h0Ptr: usize, c0Ptr: usize, maskPtr: usize, xwPtr: usize,
-  yPtr: usize, csPtr: usize, gatesPtr: usize, hTPtr: usize, cTPtr: usize, zPtr: usize, packPtr: usize,
-  scratchPtr: usize, barPtr: usize, batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32, act: i32,
-  rec: i32, thread: i32, threads: i32,
+  xPtr: usize, rowsPtr: usize, distinct: i32, wPtr: usize, bPtr: usize, uPtr: usize, h0Ptr: usize, c0Ptr: usize,
+  maskPtr: usize, xwPtr: usize, yPtr: usize, csPtr: usize, gatesPtr: usize, hTPtr: usize, cTPtr: usize, zPtr: usize,
+  packPtr: usize, scratchPtr: usize, barPtr: usize, batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32,
+  act: i32, rec: i32, thread: i32, threads: i32,
 ): i32 {
   const B = <usize>batch;
   const T = <usize>time;
@@ -78,8 +80,10 @@ export function lstmSequenceForward(
       packPanels(wPtr, G, D, g * U + j0, width, packW + (((g * up + j0) * D) << 2));
       packPanels(uPtr, G, U, g * U + j0, width, packU + (((g * up + j0) * U) << 2));
     }
-    // input projections of every step, this thread's columns (the bias row is broadcast: init stride 0)
-    gemmPacked(xPtr, D, B * T, D, packW + ((j0 * D) << 2), (up * D) << 2, width, 4, U, bPtr == 0 ? 0 : bPtr + (j0 << 2), 0, xwPtr + (j0 << 2), G, scratch);
+    // input projections of every step, this thread's columns (the bias row is broadcast: init stride 0); with
+    // rowsPtr, of the distinct rows only (x holds them, rows [0, distinct) of xw get their projections)
+    const rows = rowsPtr != 0 ? <usize>distinct : B * T;
+    gemmPacked(xPtr, D, rows, D, packW + ((j0 * D) << 2), (up * D) << 2, width, 4, U, bPtr == 0 ? 0 : bPtr + (j0 << 2), 0, xwPtr + (j0 << 2), G, scratch);
   }
   for (let s: usize = 0; s < T; s++) {
     const t = goBackwards != 0 ? T - 1 - s : s;
@@ -88,7 +92,20 @@ export function lstmSequenceForward(
     const cPrev = s == 0 ? c0Ptr : csPtr + (((s - 1) * U) << 2);
     const prevStride = s == 0 ? U : T * U;
     if (width > 0) {
-      gemmPacked(hPrev, prevStride, B, U, packU + ((j0 * U) << 2), (up * U) << 2, width, 4, U, xwPtr + (((t * G) + j0) << 2), T * G, zPtr + (j0 << 2), G, scratch);
+      let init = xwPtr + (((t * G) + j0) << 2);
+      let initStride = T * G;
+      if (rowsPtr != 0) {
+        // gather each batch row's projection (of its distinct row) into z; the product adds to it in place, from
+        // the same values as without the gather: the same bits
+        for (let b: usize = 0; b < B; b++) {
+          const src = xwPtr + (((<usize>load<i32>(rowsPtr + ((b * T + t) << 2)) * G) + j0) << 2);
+          const dst = zPtr + (((b * G) + j0) << 2);
+          for (let g: usize = 0; g < 4; g++) memory.copy(dst + ((g * U) << 2), src + ((g * U) << 2), width << 2);
+        }
+        init = zPtr + (j0 << 2);
+        initStride = G;
+      }
+      gemmPacked(hPrev, prevStride, B, U, packU + ((j0 * U) << 2), (up * U) << 2, width, 4, U, init, initStride, zPtr + (j0 << 2), G, scratch);
       for (let b: usize = 0; b < B; b++) {
         const hPrevRow = hPrev + ((b * prevStride) << 2);
         const cPrevRow = cPrev + ((b * prevStride) << 2);

@@ -3,11 +3,12 @@ import * as main from "../../index";
 import * as testing from "../../testing";
 import { configureRecurrentKernels, recurrentKernelSettings, setRecurrentKernelSwitches } from "./recurrent-kernel-settings";
 
-const DEFAULTS = { threads: null, relaxedSimd: "auto", sequenceKernels: true, simdKernels: true };
+const DEFAULTS = { threads: null, relaxedSimd: "auto", sequenceKernels: true, simdKernels: true, distinctInputRows: true };
+const SWITCHES = { sequenceKernels: true, simdKernels: true, distinctInputRows: true };
 
 afterEach(() => {
   configureRecurrentKernels({ threads: null, relaxedSimd: "auto" });
-  setRecurrentKernelSwitches({ sequenceKernels: true, simdKernels: true });
+  setRecurrentKernelSwitches(SWITCHES);
 });
 
 describe("the recurrent kernels' settings", () => {
@@ -45,19 +46,21 @@ describe("the recurrent kernels' settings", () => {
       new TypeError("expected simdKernels to be a boolean, got number"),
     );
     expect(() => setRecurrentKernelSwitches({ threads: 1 } as never)).toThrow(
-      new TypeError('expected recurrent kernel switches among sequenceKernels, simdKernels, got "threads"'),
+      new TypeError('expected recurrent kernel switches among sequenceKernels, simdKernels, distinctInputRows, got "threads"'),
     );
     expect(recurrentKernelSettings()).toEqual(DEFAULTS); // nothing changed by the failed calls
   });
 
   it("setRecurrentKernelSwitches (./testing) flips the test switches and returns the previous ones", () => {
-    expect(setRecurrentKernelSwitches({ sequenceKernels: false })).toEqual({ sequenceKernels: true, simdKernels: true });
+    expect(setRecurrentKernelSwitches({ sequenceKernels: false })).toEqual(SWITCHES);
     expect(recurrentKernelSettings()).toEqual({ ...DEFAULTS, sequenceKernels: false });
-    expect(setRecurrentKernelSwitches({ sequenceKernels: true, simdKernels: false })).toEqual({ sequenceKernels: false, simdKernels: true });
+    expect(setRecurrentKernelSwitches({ sequenceKernels: true, simdKernels: false })).toEqual({ ...SWITCHES, sequenceKernels: false });
     expect(recurrentKernelSettings().simdKernels).toBe(false);
+    expect(setRecurrentKernelSwitches({ distinctInputRows: false })).toEqual({ ...SWITCHES, simdKernels: false });
+    expect(recurrentKernelSettings().distinctInputRows).toBe(false);
   });
 
-  it("the switches are in ./testing only; the main entry configures threads and relaxed SIMD and reads all four", () => {
+  it("the switches are in ./testing only; the main entry configures threads and relaxed SIMD and reads all five", () => {
     expect(Object.keys(testing).sort()).toEqual(["setRecurrentKernelSwitches"]);
     expect(main).not.toHaveProperty("setRecurrentKernelSwitches");
     expect(main.configureRecurrentKernels).toBe(configureRecurrentKernels);

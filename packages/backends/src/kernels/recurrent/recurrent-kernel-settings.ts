@@ -29,7 +29,7 @@ export interface RecurrentKernelOptions {
 
 /**
  * Test and benchmark switches of the recurrent kernels, set through `setRecurrentKernelSwitches` of
- * `@recurrent/backends/testing`. Both are on by default; turning one off gives the same results, more slowly.
+ * `@recurrent/backends/testing`. All are on by default; turning one off gives the same results, more slowly.
  */
 export interface RecurrentKernelSwitches {
   /**
@@ -44,6 +44,13 @@ export interface RecurrentKernelSwitches {
    * @default true
    */
   simdKernels: boolean;
+  /**
+   * The whole-sequence LSTM kernels compute the input projection x·W once per distinct row of x (bit for bit equal
+   * rows: an Embedding's output repeats a row for every repeated token) when at most 3/4 of the rows are distinct;
+   * `false` computes it for every row.
+   * @default true
+   */
+  distinctInputRows: boolean;
 }
 
 /** The recurrent kernels' settings: {@link RecurrentKernelOptions} with every value filled in, and the switches. */
@@ -54,7 +61,13 @@ export interface RecurrentKernelSettings extends RecurrentKernelSwitches {
   relaxedSimd: RelaxedSimdMode;
 }
 
-const DEFAULTS: RecurrentKernelSettings = { threads: null, relaxedSimd: "auto", sequenceKernels: true, simdKernels: true };
+const DEFAULTS: RecurrentKernelSettings = {
+  threads: null,
+  relaxedSimd: "auto",
+  sequenceKernels: true,
+  simdKernels: true,
+  distinctInputRows: true,
+};
 
 /**
  * The one place the recurrent kernels' settings live (a class with one instance, whose methods are the only way to
@@ -146,7 +159,7 @@ export function configureRecurrentKernels(options: RecurrentKernelOptions): Requ
  * @example
  * import { recurrentKernelSettings } from "@recurrent/backends";
  *
- * recurrentKernelSettings(); // { threads: null, relaxedSimd: "auto", sequenceKernels: true, simdKernels: true }
+ * recurrentKernelSettings(); // { threads: null, relaxedSimd: "auto", sequenceKernels: true, simdKernels: true, distinctInputRows: true }
  */
 export function recurrentKernelSettings(): Readonly<RecurrentKernelSettings> {
   return recurrentKernelSettingsStore.get();
@@ -156,18 +169,19 @@ export function recurrentKernelSettings(): Readonly<RecurrentKernelSettings> {
  * Sets the recurrent kernels' test and benchmark switches (see {@link RecurrentKernelSwitches}); keys left out keep
  * their value. Exported from `@recurrent/backends/testing`, not from the main entry.
  *
- * @returns both switches as they were before this call (pass them back to restore them).
+ * @returns the switches as they were before this call (pass them back to restore them).
  * @throws {TypeError} for an unknown key, a non-object or a value that is not a boolean.
  */
 export function setRecurrentKernelSwitches(switches: Partial<RecurrentKernelSwitches>): RecurrentKernelSwitches {
-  const o = checkKeys("recurrent kernel switches", switches, ["sequenceKernels", "simdKernels"]);
+  const keys = ["sequenceKernels", "simdKernels", "distinctInputRows"] as const;
+  const o = checkKeys("recurrent kernel switches", switches, keys);
   const changes: Partial<RecurrentKernelSettings> = {};
-  for (const key of ["sequenceKernels", "simdKernels"] as const) {
+  for (const key of keys) {
     const value = o[key];
     if (value === undefined) continue;
     if (typeof value !== "boolean") throw new TypeError(`expected ${key} to be a boolean, got ${typeof value}`);
     changes[key] = value;
   }
   const before = recurrentKernelSettingsStore.update(changes);
-  return { sequenceKernels: before.sequenceKernels, simdKernels: before.simdKernels };
+  return { sequenceKernels: before.sequenceKernels, simdKernels: before.simdKernels, distinctInputRows: before.distinctInputRows };
 }

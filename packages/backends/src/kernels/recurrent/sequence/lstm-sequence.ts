@@ -71,6 +71,7 @@ const LSTM_CELL: SequenceCell = {
   biasShape: (units) => [4 * units],
   // the kernels pack w and u into panels themselves (sequence-common.ts), so the backward pass reads them as they came
   keepsWeights: true,
+  sharesInputRows: true,
   kept: (d) => ({ cs: d.batch * d.time * d.units, gates: 4 * d.batch * d.time * d.units }),
   forwardScratch: (d, _variant, exports) => ({ pack: exports.lstmForwardPackFloats(d.inputDim, d.units), threads: threadScratchFloats(exports) }),
   scratch: (d, _variant, exports) => ({
@@ -78,7 +79,7 @@ const LSTM_CELL: SequenceCell = {
     threads: threadScratchFloats(exports),
   }),
   forwardArgs: (p, d, c) => [
-    p.x!, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!,
+    p.xRows! !== 0 ? p.xDistinct! : p.x!, p.xRows!, c.distinct, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!,
     p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
   ],
   backwardArgs: (p, d, c) => [

@@ -8,6 +8,7 @@ import { activationCode } from "../step/recurrent-activation";
 import type { KeptBlock } from "./sequence-arena";
 import type { SequenceJob } from "./sequence-protocol";
 import { BARRIER_BYTES, JOB_FUNCTIONS } from "./sequence-protocol";
+import { distinctRows } from "./distinct-rows";
 import type { SequenceExports } from "../../../wasm/sequence-module";
 import type { SequenceRuntime } from "./sequence-runtime";
 import { sequenceRuntime } from "./sequence-runtime";
@@ -34,6 +35,8 @@ export interface SequenceCodes {
   goBackwards: number;
   /** The cell's variant (GRU: resetAfter 0/1; 0 for the other cells). */
   variant: number;
+  /** With the pointer `xRows` set: how many distinct rows `xDistinct` holds (see {@link SequenceCell.sharesInputRows}). */
+  distinct: number;
 }
 
 /** Byte offsets in the shared memory, by name (0 = absent), handed to a cell's argument lists. */
@@ -41,7 +44,7 @@ export type SequencePointers = Readonly<Record<string, number>>;
 
 /**
  * What a cell's whole-sequence kernels need beyond what every cell shares. The common pointers a cell's argument
- * lists can use: forward `x, mask, w, bias, recurrentBias, u, h0, c0, xw, y, hT, cT, z, bar` and the cell's
+ * lists can use: forward `x, xDistinct, xRows, mask, w, bias, recurrentBias, u, h0, c0, xw, y, hT, cT, z, bar` and the cell's
  * {@link kept} arrays; backward `x, wT, uT, y, h0, c0, mask, dy, dh, dc, dhRec, dz, dx, dw, db, drb, du, bar`, the
  * kept arrays and the {@link scratch} arrays.
  */
@@ -65,6 +68,13 @@ export interface SequenceCell {
    * their operands themselves.
    */
   keepsWeights?: boolean;
+  /**
+   * Whether the forward function can compute the input projections once per distinct input row: it then gets the
+   * pointers `xDistinct` (the distinct rows, `[distinct, inputDim]`) and `xRows` (int32 `[batch, time]`: each row's
+   * distinct row), or `xRows` 0 when the rows are not shared (most of them distinct, or the `distinctInputRows`
+   * switch off).
+   */
+  sharesInputRows?: boolean;
   /** Float counts of the arrays the forward pass keeps per direction for the backward pass, beyond wT, uT, h0, c0, y. */
   kept(d: SequenceDims, variant: number): Record<string, number>;
   /** Float counts of the forward pass's own scratch arrays per direction (sizes the module may tell: `exports`). */
@@ -228,6 +238,13 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
     });
 
     const masked = inputs.mask !== undefined;
+    const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
+    const xValues = read("x");
+    // an Embedding's output repeats rows: project each distinct row once, when at most 3/4 of them are distinct
+    const shared =
+      cell.sharesInputRows === true && recurrentKernelSettingsStore.get().distinctInputRows
+        ? distinctRows(xValues, batch * time, inputDim, Math.floor(0.75 * batch * time))
+        : null;
     const layout = keptLayout(cell, d, variant, suffixes.length, masked);
     let block: KeptBlock | null = null;
     let base: number;
@@ -252,11 +269,18 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
         for (const [key, floats] of Object.entries(cell.forwardScratch?.(d, variant, runtime.exports) ?? {})) sc[key] = arena.alloc(floats);
         return sc;
       });
+      const xDistinct = shared === null ? 0 : arena.alloc(shared.values.length);
+      const xRows = shared === null ? 0 : arena.alloc(batch * time);
       arena.commit();
-      const read = (key: string): Float32Array => arrays.read(inputs[key]!, name);
       const x = base + layout.x;
       const mask = masked ? base + layout.mask : 0;
-      arena.write(x, read("x"));
+      // the backward pass needs x whole; a forward pass on shared rows reads only the distinct ones
+      if (forGradient || shared === null) arena.write(x, xValues);
+      if (shared !== null) {
+        arena.write(xDistinct, shared.values);
+        const view = arena.view(xRows, batch * time);
+        new Int32Array(view.buffer, view.byteOffset, batch * time).set(shared.rows);
+      }
       if (masked) arena.write(mask, read("mask"));
       const calls = suffixes.map((sfx, l) => {
         const at = layout.lanes[l]!;
@@ -265,14 +289,14 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
         const hasBias = inputs[`bias${sfx}`] !== undefined;
         if (hasBias) arena.write(sc.bias!, read(`bias${sfx}`));
         arena.write(keepsWeights ? base + at.u! : sc.u!, read(`u${sfx}`));
-        const p: Record<string, number> = { x, mask, bar: BARRIER_BYTES, c0: 0, cT: 0 };
+        const p: Record<string, number> = { x, xDistinct, xRows, mask, bar: BARRIER_BYTES, c0: 0, cT: 0 };
         for (const [key, offset] of Object.entries(at)) p[key] = base + offset;
         for (const s of states) arena.write(p[`${s}0`]!, read(`${s}0${sfx}`));
         Object.assign(p, sc);
         // a second bias row (GRU resetAfter: the recurrent bias) follows the first
         p.bias = hasBias ? sc.bias! : 0;
         p.recurrentBias = hasBias && biasFloats > g ? sc.bias! + g * 4 : 0;
-        return cell.forwardArgs(p, d, { act, rec, goBackwards: backwards[l]!, variant });
+        return cell.forwardArgs(p, d, { act, rec, goBackwards: backwards[l]!, variant, distinct: shared?.count ?? 0 });
       });
       runLanes(runtime, cell.forward, calls);
       suffixes.forEach((_, l) => {
@@ -367,7 +391,7 @@ function backwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, nam
         Object.assign(p, sc);
         // a second bias row (GRU resetAfter: the recurrent bias) follows the first
         p.drb = biasFloats > g ? sc.db! + g * 4 : 0;
-        return cell.backwardArgs(p, d, { act: m.act!, rec: m.rec!, goBackwards: backwards[l]!, variant });
+        return cell.backwardArgs(p, d, { act: m.act!, rec: m.rec!, goBackwards: backwards[l]!, variant, distinct: 0 });
       });
       runLanes(runtime, cell.backward, calls);
       const dx = arrays.read(outDx, name);
