@@ -3,9 +3,11 @@
  * layers, on the wasm and cpu backends, and PyTorch (bench/torch_reference.py) where `import torch` works.
  * Each measurement runs in its own child process, one after another. Prints a table, then `RESULT {json}`.
  *
- * Options: --model sentiment|char (repeatable), --cell lstm|gru|simple-rnn (the recurrent layers' cell, default lstm;
- * torch rows are LSTM only), --reset-after (with --cell gru: Keras's reset_after GRU, fast rows only: tf.layers has
- * none), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
+ * Options: --model sentiment|char (repeatable), --cell lstm|gru|gru-reset-after|simple-rnn (repeatable: the recurrent
+ * layers' cell; by default the LSTM for every model and T, and the other three for the sentiment model at T = 250
+ * only; gru-reset-after is Keras's reset_after GRU, without stock rows: tf.layers has none; its torch rows are
+ * nn.GRU, which applies the reset gate as reset_after does, and the reset-before GRU has no torch rows),
+ * --reset-after (turns --cell gru into gru-reset-after), --T <n> (repeatable), --impl stock|fast|torch (repeatable),
  * --backend wasm|cpu (repeatable), --mode train|predict (repeatable), --stock-optimizer (fast rows train with
  * tf.train.adam instead of the package's fusedAdam), --steps <n> (measured steps, default 5), --budget <s> (stop measuring a row
  * after this many seconds, default 40), --warmup <s> (warm-up steps for this long first, at least 1 and at most 25,
@@ -148,6 +150,7 @@ function runTorch(spec: RowSpec, python: string | null, openblasCore: string | n
   const args = [
     join(here, "torch_reference.py"), "--model", spec.model, "--T", String(spec.T), "--steps", String(spec.steps),
     "--budget", String(spec.budgetSeconds), "--warmup", String(spec.warmupSeconds), "--mode", spec.mode,
+    "--cell", spec.cell,
   ];
   // Debian's OpenBLAS 0.3.21 does not recognise newer CPUs by itself: name a core type that fits this one.
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -211,6 +214,19 @@ function runRow(spec: RowSpec, python: string | null, openblasCore: string | nul
   return row;
 }
 
+/** The cells a run can bench, by their --cell name. */
+const CELLS = {
+  lstm: { cell: "lstm", resetAfter: false },
+  gru: { cell: "gru", resetAfter: false },
+  "gru-reset-after": { cell: "gru", resetAfter: true },
+  "simple-rnn": { cell: "simple-rnn", resetAfter: false },
+} as const satisfies Record<string, { cell: CellKind; resetAfter: boolean }>;
+type CellName = keyof typeof CELLS;
+
+function cellLabel(row: { cell: CellKind; resetAfter: boolean }): string {
+  return row.resetAfter ? "gru-reset-after" : row.cell;
+}
+
 function fmt(v: number | null, digits = 1): string {
   return v === null ? "—" : v.toFixed(digits);
 }
@@ -235,7 +251,7 @@ async function main(): Promise<void> {
       mode: { type: "string", multiple: true },
       python: { type: "string" },
       "openblas-core": { type: "string" },
-      cell: { type: "string", default: "lstm" },
+      cell: { type: "string", multiple: true },
       "reset-after": { type: "boolean", default: false },
     },
   });
@@ -247,13 +263,20 @@ async function main(): Promise<void> {
   for (const m of models) {
     if (!(m in BENCH_MODELS)) throw new RangeError(`expected --model sentiment or char, got ${m}`);
   }
-  const cell = values.cell as CellKind;
-  if (!["lstm", "gru", "simple-rnn"].includes(cell)) throw new RangeError(`expected --cell lstm, gru or simple-rnn, got ${cell}`);
-  const resetAfter = values["reset-after"];
-  if (resetAfter && cell !== "gru") throw new RangeError(`expected --reset-after with --cell gru, got --cell ${cell}`);
-  // torch_reference.py runs the LSTM; tf.layers has no reset-after GRU
-  const unavailable = (impl: Impl): boolean => (impl === "torch" && cell !== "lstm") || (impl === "stock" && resetAfter);
-  const impls = ((values.impl ?? ["stock", "fast", "torch"]) as Impl[]).filter((impl) => !unavailable(impl));
+  const cellNames = values.cell ?? null;
+  for (const c of cellNames ?? []) {
+    if (!(c in CELLS)) throw new RangeError(`expected --cell lstm, gru, gru-reset-after or simple-rnn, got ${c}`);
+  }
+  if (values["reset-after"] && !(cellNames ?? []).includes("gru")) {
+    throw new RangeError(`expected --reset-after with --cell gru, got --cell ${(cellNames ?? ["(none)"]).join(", ")}`);
+  }
+  const cellsFor = (model: BenchModelName, T: number): CellName[] => {
+    if (cellNames !== null) return cellNames.map((c) => (c === "gru" && values["reset-after"] ? "gru-reset-after" : c) as CellName);
+    return model === "sentiment" && T === 250 && values.T === undefined ? (Object.keys(CELLS) as CellName[]) : ["lstm"];
+  };
+  // tf.layers has no reset-after GRU; torch's GRU is the reset-after one
+  const unavailable = (impl: Impl, c: CellName): boolean => (impl === "torch" && c === "gru") || (impl === "stock" && c === "gru-reset-after");
+  const impls = (values.impl ?? ["stock", "fast", "torch"]) as Impl[];
   const backends = values.backend ?? ["wasm", "cpu"];
   const quick = values.quick;
   const skipSlow = values["skip-slow"] || quick;
@@ -270,15 +293,19 @@ async function main(): Promise<void> {
     for (const T of times) {
       if (!Number.isInteger(T) || T < 1) throw new RangeError(`expected --T to be a positive integer, got ${T}`);
       const modes = (values.mode ?? (values["no-predict"] ? ["train"] : ["train", "predict"])) as Mode[];
-      for (const mode of modes) {
-        if (mode !== "train" && mode !== "predict") throw new RangeError(`expected --mode train or predict, got ${String(mode)}`);
-        for (const impl of impls) {
-          const rowBackends = impl === "torch" ? ["cpu"] : backends; // PyTorch runs on the CPU
-          for (const backend of rowBackends) {
-            const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
-            if (skipSlow && slow) continue;
-            if (mode === "predict" && backend === "cpu" && impl === "stock" && model === "char") continue;
-            specs.push({ model, cell, resetAfter, T, impl, backend, mode, steps, budgetSeconds, warmupSeconds, stockOptimizer: values["stock-optimizer"] });
+      for (const cellName of cellsFor(model, T)) {
+        const { cell, resetAfter } = CELLS[cellName];
+        for (const mode of modes) {
+          if (mode !== "train" && mode !== "predict") throw new RangeError(`expected --mode train or predict, got ${String(mode)}`);
+          for (const impl of impls) {
+            if (unavailable(impl, cellName)) continue;
+            const rowBackends = impl === "torch" ? ["cpu"] : backends; // PyTorch runs on the CPU
+            for (const backend of rowBackends) {
+              const slow = impl === "stock" && backend === "cpu" && (model === "char" || T >= 250);
+              if (skipSlow && slow) continue;
+              if (mode === "predict" && backend === "cpu" && impl === "stock" && model === "char") continue;
+              specs.push({ model, cell, resetAfter, T, impl, backend, mode, steps, budgetSeconds, warmupSeconds, stockOptimizer: values["stock-optimizer"] });
+            }
           }
         }
       }
@@ -294,27 +321,30 @@ async function main(): Promise<void> {
   console.log(formatCpuInfo(cpu));
   console.log(`PyTorch: OPENBLAS_CORETYPE=${openblasCore ?? "(unset)"}${values["openblas-core"] === undefined ? " (fits this CPU)" : " (--openblas-core)"}`);
   console.log(
-    `recurrent layers benchmark (${cell}${resetAfter ? ", resetAfter" : ""}): ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
+    `recurrent layers benchmark: ${specs.length} rows, median of up to ${steps} steps after ${warmupSeconds} s of warm-up steps (at least 1, at most 25)`,
   );
-  console.log("model      T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  peak RSS MB  note");
+  console.log("model      cell             T    mode     impl   backend  ms/step     tokens/s   GFLOP/s  ×torch(time)  peak RSS MB  note");
+  // rows of the same model, cell, T and mode
+  const same = (a: RowResult, b: RowResult): boolean =>
+    a.model === b.model && a.cell === b.cell && a.resetAfter === b.resetAfter && a.T === b.T && a.mode === b.mode;
   for (const spec of specs) {
     const row = runRow(spec, python, openblasCore);
     rows.push(row);
-    const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
+    const torch = rows.find((r) => r.impl === "torch" && same(r, row));
     const ratio = torch?.msPerStep != null && row.msPerStep !== null ? row.msPerStep / torch.msPerStep : null;
     console.log(
-      `${row.model.padEnd(10)} ${String(row.T).padEnd(4)} ${row.mode.padEnd(8)} ${row.impl.padEnd(6)} ${row.backend.padEnd(8)} ${fmt(row.msPerStep).padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(10)} ${fmt(row.gflops, 2).padStart(9)} ${fmt(ratio, 2).padStart(12)}  ${fmt(row.peakRssMB, 0).padStart(11)}  ${row.note ?? ""}`,
+      `${row.model.padEnd(10)} ${cellLabel(row).padEnd(16)} ${String(row.T).padEnd(4)} ${row.mode.padEnd(8)} ${row.impl.padEnd(6)} ${row.backend.padEnd(8)} ${fmt(row.msPerStep).padStart(9)} ${fmt(row.tokensPerSecond, 0).padStart(10)} ${fmt(row.gflops, 2).padStart(9)} ${fmt(ratio, 2).padStart(12)}  ${fmt(row.peakRssMB, 0).padStart(11)}  ${row.note ?? ""}`,
     );
   }
   // Ratios to torch and stock, once every row is in.
   for (const row of rows) {
     if (row.impl !== "fast" || row.msPerStep === null) continue;
-    const stock = rows.find((r) => r.impl === "stock" && r.backend === row.backend && r.model === row.model && r.T === row.T && r.mode === row.mode);
-    const torch = rows.find((r) => r.impl === "torch" && r.model === row.model && r.T === row.T && r.mode === row.mode);
+    const stock = rows.find((r) => r.impl === "stock" && r.backend === row.backend && same(r, row));
+    const torch = rows.find((r) => r.impl === "torch" && same(r, row));
     const parts = [];
     if (stock?.msPerStep != null) parts.push(`${(stock.msPerStep / row.msPerStep).toFixed(1)}× faster than stock`);
     if (torch?.msPerStep != null) parts.push(`${(row.msPerStep / torch.msPerStep).toFixed(2)}× torch's time`);
-    if (parts.length > 0) console.log(`fast ${row.backend} ${row.model} T=${row.T} ${row.mode}: ${parts.join(", ")}`);
+    if (parts.length > 0) console.log(`fast ${row.backend} ${row.model} ${cellLabel(row)} T=${row.T} ${row.mode}: ${parts.join(", ")}`);
   }
   console.log(`RESULT ${JSON.stringify({ cpu, openblasCore, rows })}`);
 }

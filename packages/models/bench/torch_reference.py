@@ -6,8 +6,11 @@ tfjs benchmark (bench-models.ts), timed per training step (Adam) or per inferenc
              Dense 64 relu, Dense 1 sigmoid; batch 32; binary cross-entropy
   char:      Embedding 80x256, LSTM 512 (sequences), Dense 80; batch 64; softmax cross-entropy
 
-Initialisation as Keras: glorot-uniform input kernels, orthogonal recurrent kernels, zero biases with forget-gate
-bias 1, embeddings uniform(-0.05, 0.05). torch.set_num_threads(2).
+--cell gru or simple-rnn puts nn.GRU or nn.RNN (tanh) in place of the LSTM. nn.GRU applies the reset gate after
+the recurrent product: Keras's GRU with reset_after=True (the tfjs rows' "gru, resetAfter").
+
+Initialisation as Keras: glorot-uniform input kernels, orthogonal recurrent kernels, zero biases (the LSTM's
+forget-gate bias 1), embeddings uniform(-0.05, 0.05). torch.set_num_threads(2).
 
 Prints one JSON line: {"ms": median ms per step, "steps": n, "blas": "<which BLAS / kernels torch used>"}.
 """
@@ -53,12 +56,16 @@ def blas_description() -> str:
     )
 
 
-def keras_init_lstm(lstm: nn.LSTM) -> None:
-    for name, p in lstm.named_parameters():
+RECURRENT = {"lstm": nn.LSTM, "gru": nn.GRU, "simple-rnn": nn.RNN}
+
+
+def keras_init(rnn: nn.Module) -> None:
+    lstm = isinstance(rnn, nn.LSTM)
+    for name, p in rnn.named_parameters():
         if name.startswith("weight_ih"):
             nn.init.xavier_uniform_(p)
         elif name.startswith("weight_hh"):
-            # Keras draws one orthogonal [units, 4*units] matrix; torch stores its transpose [4*units, units]
+            # Keras draws one orthogonal [units, G*units] matrix; torch stores its transpose [G*units, units]
             w = torch.empty(p.shape[1], p.shape[0])
             nn.init.orthogonal_(w)
             with torch.no_grad():
@@ -66,40 +73,43 @@ def keras_init_lstm(lstm: nn.LSTM) -> None:
         elif name.startswith("bias_ih"):
             with torch.no_grad():
                 p.zero_()
-                h = p.shape[0] // 4
-                p[h : 2 * h] = 1.0  # torch gate order i, f, g, o: forget gate bias 1
+                if lstm:
+                    h = p.shape[0] // 4
+                    p[h : 2 * h] = 1.0  # torch gate order i, f, g, o: forget gate bias 1
         elif name.startswith("bias_hh"):
             with torch.no_grad():
                 p.zero_()
 
 
 class Sentiment(nn.Module):
-    def __init__(self):
+    def __init__(self, cell: str):
         super().__init__()
         self.embed = nn.Embedding(87009, 20)
-        self.lstm = nn.LSTM(20, 64, batch_first=True, bidirectional=True)
+        self.lstm = RECURRENT[cell](20, 64, batch_first=True, bidirectional=True)
         self.dense = nn.Linear(128, 64)
         self.out = nn.Linear(64, 1)
         nn.init.uniform_(self.embed.weight, -0.05, 0.05)
-        keras_init_lstm(self.lstm)
+        keras_init(self.lstm)
         for layer in (self.dense, self.out):
             nn.init.xavier_uniform_(layer.weight)
             nn.init.zeros_(layer.bias)
 
     def forward(self, x):
-        _, (h, _) = self.lstm(self.embed(x))
+        _, h = self.lstm(self.embed(x))
+        if isinstance(h, tuple):
+            h = h[0]  # the LSTM's (h, c)
         z = torch.cat([h[0], h[1]], dim=1)  # last output of the forward and of the backward direction
         return torch.sigmoid(self.out(torch.relu(self.dense(z))))
 
 
 class CharModel(nn.Module):
-    def __init__(self):
+    def __init__(self, cell: str):
         super().__init__()
         self.embed = nn.Embedding(80, 256)
-        self.lstm = nn.LSTM(256, 512, batch_first=True)
+        self.lstm = RECURRENT[cell](256, 512, batch_first=True)
         self.out = nn.Linear(512, 80)
         nn.init.uniform_(self.embed.weight, -0.05, 0.05)
-        keras_init_lstm(self.lstm)
+        keras_init(self.lstm)
         nn.init.xavier_uniform_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
@@ -117,16 +127,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of warm-up steps (at least one)")
     parser.add_argument("--mode", choices=["train", "predict"], default="train")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cell", choices=sorted(RECURRENT), default="lstm")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     if args.model == "sentiment":
-        model, batch, vocab = Sentiment(), 32, 87009
+        model, batch, vocab = Sentiment(args.cell), 32, 87009
         y = (torch.rand(batch, 1) > 0.5).float()
         loss_fn = lambda out: nn.functional.binary_cross_entropy(out, y)  # noqa: E731
     else:
-        model, batch, vocab = CharModel(), 64, 80
+        model, batch, vocab = CharModel(args.cell), 64, 80
         y = torch.randint(0, 80, (batch, args.T))
         loss_fn = lambda out: nn.functional.cross_entropy(out.reshape(-1, 80), y.reshape(-1))  # noqa: E731
     x = torch.randint(1, vocab, (batch, args.T))
