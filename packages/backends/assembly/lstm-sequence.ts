@@ -33,6 +33,27 @@ export function packScratchFloats(): i32 {
   return <i32>PACK_SCRATCH_FLOATS;
 }
 
+/**
+ * dst[b, j] = src[b, j] · mask[b, j] (or, with `add`, dst[b, j] += src[b, j] · mask[b, j]) for b < B and j in
+ * [j0, j0 + width); src and dst have row strides `stride` floats, the mask [B, U] has U.
+ */
+function dropRows(srcPtr: usize, maskPtr: usize, dstPtr: usize, stride: usize, U: usize, B: usize, j0: usize, width: usize, add: bool): void {
+  for (let b: usize = 0; b < B; b++) {
+    const src = srcPtr + ((b * stride + j0) << 2);
+    const dst = dstPtr + ((b * stride + j0) << 2);
+    const m = maskPtr + ((b * U + j0) << 2);
+    let j: usize = 0;
+    for (; j + 4 <= width; j += 4) {
+      const v = f32x4.mul(v128.load(src + (j << 2)), v128.load(m + (j << 2)));
+      v128.store(dst + (j << 2), add ? f32x4.add(v128.load(dst + (j << 2)), v) : v);
+    }
+    for (; j < width; j++) {
+      const v = load<f32>(src + (j << 2)) * load<f32>(m + (j << 2));
+      store<f32>(dst + (j << 2), add ? load<f32>(dst + (j << 2)) + v : v);
+    }
+  }
+}
+
 // @ts-ignore: decorator
 @inline function cellForwardAt(
   zRow: usize, cPrevRow: usize, hRow: usize, cRow: usize, gRow: usize, j: usize, units: usize, act: i32, rec: i32, vec: bool,
@@ -49,7 +70,9 @@ export function packScratchFloats(): i32 {
  * The LSTM forward pass over all T steps (one thread's share), from the input x [B, T, D], the input kernel
  * w [D, 4U] and the bias b [4U] (or 0). With rowsPtr (int32 [B, T], else 0), x holds only `distinct` rows
  * [distinct, D] and row b·T + t of the input is x's row rows[b·T + t]: the input projections are computed once per
- * distinct row (an Embedding's output repeats its rows), with the same results. xw: scratch [B, T, 4U] for
+ * distinct row (an Embedding's output repeats its rows), with the same results. With dropPtr (a recurrent dropout
+ * mask [B, U], else 0), the recurrent products take h ⊙ mask (Keras's recurrent dropout, one mask per sequence):
+ * written to hd0 [B, U] for h0 and hd [B, T, U] by step for the steps' outputs, which the backward pass reads. xw: scratch [B, T, 4U] for
  * x·w + b (each thread computes and reads only its units' columns); z: scratch [B, 4U]; pack:
  * lstmForwardPackFloats floats for the kernels packed in panels (each thread packs and reads its units' panels);
  * scratch: packScratchFloats floats per thread. Writes y, cs [B, T, U] and gates [B, T, 4U] by step, and hT, cT
@@ -57,7 +80,7 @@ export function packScratchFloats(): i32 {
  */
 export function lstmSequenceForward(
   xPtr: usize, rowsPtr: usize, distinct: i32, wPtr: usize, bPtr: usize, uPtr: usize, h0Ptr: usize, c0Ptr: usize,
-  maskPtr: usize, xwPtr: usize, yPtr: usize, csPtr: usize, gatesPtr: usize, hTPtr: usize, cTPtr: usize, zPtr: usize,
+  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, maskPtr: usize, xwPtr: usize, yPtr: usize, csPtr: usize, gatesPtr: usize, hTPtr: usize, cTPtr: usize, zPtr: usize,
   packPtr: usize, scratchPtr: usize, barPtr: usize, batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32,
   act: i32, rec: i32, thread: i32, threads: i32,
 ): i32 {
@@ -85,12 +108,19 @@ export function lstmSequenceForward(
     const rows = rowsPtr != 0 ? <usize>distinct : B * T;
     gemmPacked(xPtr, D, rows, D, packW + ((j0 * D) << 2), (up * D) << 2, width, 4, U, bPtr == 0 ? 0 : bPtr + (j0 << 2), 0, xwPtr + (j0 << 2), G, scratch);
   }
+  if (dropPtr != 0) {
+    // h0 ⊙ mask, this thread's units; the barrier publishes them before the first product reads every unit
+    if (width > 0) dropRows(h0Ptr, dropPtr, hd0Ptr, U, U, B, j0, width, false);
+    if (!barrier(barPtr, threads)) return 1;
+  }
   for (let s: usize = 0; s < T; s++) {
     const t = goBackwards != 0 ? T - 1 - s : s;
     // previous state rows: h0/c0 [B, U] for the first step, else step s − 1 of y/cs [B, T, U]
     const hPrev = s == 0 ? h0Ptr : yPtr + (((s - 1) * U) << 2);
     const cPrev = s == 0 ? c0Ptr : csPtr + (((s - 1) * U) << 2);
     const prevStride = s == 0 ? U : T * U;
+    // the operand of the recurrent product: h, or h ⊙ mask with recurrent dropout
+    const opPrev = dropPtr == 0 ? hPrev : s == 0 ? hd0Ptr : hdPtr + (((s - 1) * U) << 2);
     if (width > 0) {
       let init = xwPtr + (((t * G) + j0) << 2);
       let initStride = T * G;
@@ -105,7 +135,7 @@ export function lstmSequenceForward(
         init = zPtr + (j0 << 2);
         initStride = G;
       }
-      gemmPacked(hPrev, prevStride, B, U, packU + ((j0 * U) << 2), (up * U) << 2, width, 4, U, init, initStride, zPtr + (j0 << 2), G, scratch);
+      gemmPacked(opPrev, prevStride, B, U, packU + ((j0 * U) << 2), (up * U) << 2, width, 4, U, init, initStride, zPtr + (j0 << 2), G, scratch);
       for (let b: usize = 0; b < B; b++) {
         const hPrevRow = hPrev + ((b * prevStride) << 2);
         const cPrevRow = cPrev + ((b * prevStride) << 2);
@@ -123,6 +153,7 @@ export function lstmSequenceForward(
         for (; j < vecEnd; j += 4) cellForwardAt(zRow, cPrevRow, hRow, cRow, gRow, j, U, act, rec, true);
         for (; j < j1; j++) cellForwardAt(zRow, cPrevRow, hRow, cRow, gRow, j, U, act, rec, false);
       }
+      if (dropPtr != 0) dropRows(yPtr + ((s * U) << 2), dropPtr, hdPtr + ((s * U) << 2), T * U, U, B, j0, width, false);
     }
     if (!barrier(barPtr, threads)) return 1;
   }
@@ -169,12 +200,14 @@ export function lstmSequenceForward(
  * dOut [B, T, U] by step (or 0); dh, dc [B, U]: on entry the gradients reaching the final state (zeros when none),
  * on return those reaching h0 and c0. dZ: scratch [B, T, 4U] for the gate pre-activation gradients by time index.
  * pack: lstmBackwardPackFloats floats for uᵀ, wᵀ and dZ packed in panels; scratch: packScratchFloats floats per
- * thread. Writes dx [B, T, D], dW [D, 4U], db [4U] (when its pointer is set) and dU [U, 4U]. Returns 0, or 1 when
+ * thread. With dropPtr (the forward pass's recurrent dropout mask), hd and hd0 are the forward pass's h ⊙ mask:
+ * the gradient through U reaches h ⊙ mask, and dU is taken from them. Writes dx [B, T, D], dW [D, 4U], db [4U]
+ * (when its pointer is set) and dU [U, 4U]. Returns 0, or 1 when
  * a barrier failed.
  */
 export function lstmSequenceBackward(
   xPtr: usize, wPtr: usize, gatesPtr: usize, csPtr: usize, yPtr: usize, h0Ptr: usize, c0Ptr: usize, uPtr: usize,
-  dOutPtr: usize, maskPtr: usize, dhPtr: usize, dcPtr: usize, dhRecPtr: usize, dZPtr: usize,
+  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, dOutPtr: usize, maskPtr: usize, dhPtr: usize, dcPtr: usize, dhRecPtr: usize, dZPtr: usize,
   dxPtr: usize, dWPtr: usize, dbPtr: usize, dUPtr: usize, packPtr: usize, scratchPtr: usize, barPtr: usize,
   batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32, act: i32, rec: i32, thread: i32, threads: i32,
 ): i32 {
@@ -206,7 +239,9 @@ export function lstmSequenceBackward(
       for (let b: usize = 0; b < B; b++) {
         const sRow = (b * U) << 2;
         // add the gradient that went through U at step s + 1 (computed into dhRec at the end of that step)
-        if (s + 1 < T) {
+        if (s + 1 < T && dropPtr != 0) {
+          dropRows(dhRecPtr + sRow, dropPtr + sRow, dhPtr + sRow, 0, U, 1, j0, width, true);
+        } else if (s + 1 < T) {
           let j = j0;
           for (; j < vecEnd; j += 4) {
             const p = dhPtr + sRow + (j << 2);
@@ -236,7 +271,9 @@ export function lstmSequenceBackward(
     // dhRec[:, own units] = dz_s · uᵀ[:, own units]: reads every thread's dz_s, written before the barrier
     if (width > 0) gemmPacked(dZPtr + ((t * G) << 2), T * G, B, G, packUT + ((j0 * G) << 2), 0, width, 1, 0, 0, 0, dhRecPtr + (j0 << 2), U, scratch);
   }
-  if (width > 0) {
+  if (width > 0 && dropPtr != 0) {
+    dropRows(dhRecPtr, dropPtr, dhPtr, U, U, B, j0, width, true);
+  } else if (width > 0) {
     for (let b: usize = 0; b < B; b++) {
       const sRow = (b * U) << 2;
       for (let j = j0; j < j1; j++) {
@@ -252,7 +289,10 @@ export function lstmSequenceBackward(
     for (let g: usize = 0; g < 4; g++) packPanelsByStep(dZPtr, G, B, T, goBackwards, g * U + j0, width, packZ + (((g * up + j0) * depth) << 2));
     const z = packZ + ((j0 * depth) << 2);
     const zGroup = (up * depth) << 2;
-    weightGradPacked(dUPtr + (j0 << 2), G, U, yPtr, U, h0Ptr, false, z, zGroup, width, 4, U, B, T, goBackwards, scratch);
+    // the recurrent products' operands: the states before each step, times the recurrent dropout mask if any
+    const ops = dropPtr != 0 ? hdPtr : yPtr;
+    const op0 = dropPtr != 0 ? hd0Ptr : h0Ptr;
+    weightGradPacked(dUPtr + (j0 << 2), G, U, ops, U, op0, false, z, zGroup, width, 4, U, B, T, goBackwards, scratch);
     weightGradPacked(dWPtr + (j0 << 2), G, D, xPtr, D, 0, true, z, zGroup, width, 4, U, B, T, goBackwards, scratch);
     if (dbPtr != 0) panelColumnSums(z, zGroup, B, T, goBackwards, width, 4, U, dbPtr + (j0 << 2));
   }

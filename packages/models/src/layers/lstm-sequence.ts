@@ -18,8 +18,8 @@ import { wholeSequence, wholeSequenceAvailable } from "./whole-sequence";
  *
  * Where the whole-sequence kernels of `@recurrent/backends` are registered for the active backend (cpu and wasm,
  * given WebAssembly SIMD and shared memory), forward and backward are one kernel call each, run by worker threads
- * together with this one (see {@link wholeSequence}). Otherwise, or with recurrent dropout
- * (`options.recurrentDropoutMask`, which the per-step kernels take), the input projections of all steps are one
+ * together with this one (see {@link wholeSequence}), with recurrent dropout too (`options.recurrentDropoutMask`).
+ * Otherwise the input projections of all steps are one
  * matrix product, then per step one `matMul` and one fused step kernel forward, and a custom BPTT gradient with one
  * fused kernel and one `matMul` per step whose weight gradients are single products. Either way the memory kept for
  * the backward pass (gates, cell and hidden states) is linear in time.
@@ -38,9 +38,8 @@ export function lstmSequence(
   options: SequenceOptions,
   withStates: boolean,
 ): tf.Tensor[] {
-  // recurrent dropout needs its mask inside the recurrence: the per-step kernels take it, the whole-sequence ones not
   const drop = options.recurrentDropoutMask ?? null;
-  if (drop === null && wholeSequenceAvailable("lstm")) {
+  if (wholeSequenceAvailable("lstm")) {
     return wholeSequence("lstm", x, weights, initialState, mask, options, withStates);
   }
   const [batch, time] = x.shape;

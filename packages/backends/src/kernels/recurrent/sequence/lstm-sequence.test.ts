@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../../../test-support/expect-close";
 import { TEST_BACKENDS, useBackend } from "../../../test-support/test-backends";
+import { GRU_SEQUENCE } from "./gru-sequence";
 import { BIDIRECTIONAL_LSTM_SEQUENCE, BIDIRECTIONAL_LSTM_SEQUENCE_GRAD, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD } from "./lstm-sequence";
 import { registerRecurrentKernels } from "../register-recurrent-kernels";
 import { configureRecurrentKernels } from "../recurrent-kernel-settings";
@@ -12,7 +13,8 @@ import { recurrentKernelsInfo, recurrentThreadsReady } from "./sequence-runtime"
 // backward kernel), with the threads splitting the units and without. Shapes exercise the 4 × 8 register tiles,
 // their row and column tails, and thread shares of unequal size; the last case is larger than the packed products'
 // blocks (depth 4U = 400 and B·T = 279 over 256, rows B·T and U over 96, D = 70 and U = 100 not whole panels of 8,
-// thread shares of 6 and 7 panels).
+// thread shares of 6 and 7 panels). Cases with `dropped` take a recurrent dropout mask (recurrentMask: every step's
+// recurrent product takes h ⊙ mask).
 
 function run(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown>): tf.Tensor[] {
   const out = tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap);
@@ -29,6 +31,7 @@ interface Case {
   masked: boolean;
   act: "tanh" | "relu";
   rec: "sigmoid" | "hardSigmoid";
+  dropped?: boolean;
 }
 
 const CASES: Case[] = [
@@ -38,6 +41,8 @@ const CASES: Case[] = [
   { batch: 3, time: 5, inputDim: 2, units: 6, bias: true, goBackwards: true, masked: false, act: "relu", rec: "sigmoid" },
   { batch: 1, time: 1, inputDim: 1, units: 1, bias: false, goBackwards: false, masked: false, act: "tanh", rec: "sigmoid" },
   { batch: 9, time: 31, inputDim: 70, units: 100, bias: true, goBackwards: true, masked: true, act: "tanh", rec: "sigmoid" },
+  { batch: 5, time: 7, inputDim: 9, units: 13, bias: true, goBackwards: true, masked: true, act: "tanh", rec: "sigmoid", dropped: true },
+  { batch: 9, time: 31, inputDim: 70, units: 100, bias: true, goBackwards: false, masked: true, act: "tanh", rec: "sigmoid", dropped: true },
 ];
 
 const activations = {
@@ -57,6 +62,7 @@ function reference(
   h0: tf.Tensor2D,
   c0: tf.Tensor2D,
   mask: tf.Tensor2D | null,
+  drop: tf.Tensor2D | null = null,
 ): tf.Tensor[] {
   const projected = tf.matMul(tf.reshape(x, [c.batch * c.time, c.inputDim]), kernel);
   const xw = tf.reshape(bias === null ? projected : tf.add(projected, bias), [c.batch, c.time, 4 * c.units]);
@@ -67,7 +73,7 @@ function reference(
   const ys: tf.Tensor[] = [];
   for (let s = 0; s < c.time; s++) {
     const t = c.goBackwards ? c.time - 1 - s : s;
-    const z = tf.add(tf.squeeze(tf.slice(xw, [0, t, 0], [c.batch, 1, 4 * c.units]), [1]), tf.matMul(h, u));
+    const z = tf.add(tf.squeeze(tf.slice(xw, [0, t, 0], [c.batch, 1, 4 * c.units]), [1]), tf.matMul(drop === null ? h : tf.mul(h, drop), u));
     const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
     let cNew = tf.add(tf.mul(rec(zf), cell), tf.mul(rec(zi), act(zg)));
     let hNew = tf.mul(rec(zo), act(cNew));
@@ -98,11 +104,14 @@ function inputsFor(c: Case, seed: number) {
     m[2 * c.time + 3] = 0;
   }
   const mask = c.masked ? tf.tensor2d(m, [c.batch, c.time]) : null;
-  return { x, kernel, bias, u, h0, c0, mask };
+  // a recurrent dropout mask of rate 0.3: 0 or 1 / 0.7
+  const keep = tf.randomUniform([c.batch, c.units], 0, 1, "float32", seed + 6).greaterEqual(0.3);
+  const drop = c.dropped === true ? (tf.div(tf.cast(keep, "float32"), 0.7) as tf.Tensor2D) : null;
+  return { x, kernel, bias, u, h0, c0, mask, drop };
 }
 
 const label = (c: Case) =>
-  `B${c.batch} T${c.time} D${c.inputDim} U${c.units}${c.bias ? "" : " no bias"}${c.goBackwards ? " goBackwards" : ""}${c.masked ? " masked" : ""} ${c.act}/${c.rec}`;
+  `B${c.batch} T${c.time} D${c.inputDim} U${c.units}${c.bias ? "" : " no bias"}${c.goBackwards ? " goBackwards" : ""}${c.masked ? " masked" : ""}${c.dropped === true ? " recurrent dropout" : ""} ${c.act}/${c.rec}`;
 
 // Relaxed SIMD ("on": fused multiply-add, turning on V8's flag on Node 20) once, for 2 threads on wasm.
 const RUNS = [
@@ -135,10 +144,15 @@ for (const { backend, threads, relaxed } of RUNS) {
       it(`forward equals plain tf ops (${label(c)})`, () => {
         const start = tf.memory().numTensors;
         tf.tidy(() => {
-          const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 1);
-          const [y, hT, cT] = reference(c, x, kernel, bias, u, h0, c0, mask) as [tf.Tensor, tf.Tensor, tf.Tensor];
+          const { x, kernel, bias, u, h0, c0, mask, drop } = inputsFor(c, 10 * n + 1);
+          const [y, hT, cT] = reference(c, x, kernel, bias, u, h0, c0, mask, drop) as [tf.Tensor, tf.Tensor, tf.Tensor];
           const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-          const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
+          const inputs = {
+            x, kernel, u, h0, c0,
+            ...(bias === null ? {} : { bias }),
+            ...(mask === null ? {} : { mask }),
+            ...(drop === null ? {} : { recurrentMask: drop }),
+          };
           const seqOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1 });
           expect(seqOut.length).toBe(3);
           expectClose(seqOut[0]!, y, { atol: 1e-5 });
@@ -160,7 +174,7 @@ for (const { backend, threads, relaxed } of RUNS) {
       it(`backward equals tfjs autodiff of plain tf ops (${label(c)})`, () => {
         const start = tf.memory().numTensors;
         tf.tidy(() => {
-          const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 10 * n + 5);
+          const { x, kernel, bias, u, h0, c0, mask, drop } = inputsFor(c, 10 * n + 5);
           // a loss that reaches every output: the sequence, the final h and the final c
           const wy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 7);
           const wh = tf.randomNormal([c.batch, c.units], 0, 1, "float32", 8);
@@ -168,23 +182,25 @@ for (const { backend, threads, relaxed } of RUNS) {
           const loss = (...v: tf.Tensor[]) => {
             const [y, hT, cT] = reference(
               c, v[0] as tf.Tensor3D, v[1] as tf.Tensor2D, c.bias ? (v[5] as tf.Tensor1D) : null,
-              v[2] as tf.Tensor2D, v[3] as tf.Tensor2D, v[4] as tf.Tensor2D, mask,
+              v[2] as tf.Tensor2D, v[3] as tf.Tensor2D, v[4] as tf.Tensor2D, mask, drop,
             );
             return tf.addN([tf.sum(tf.mul(y!, wy)), tf.sum(tf.mul(hT!, wh)), tf.sum(tf.mul(cT!, wc))]) as tf.Scalar;
           };
           const expected = tf.grads(loss)([x, kernel, u, h0, c0, ...(bias === null ? [] : [bias])]);
           const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-          const common = { x, kernel, u, h0, c0, ...(mask === null ? {} : { mask }) };
+          const common = { x, kernel, u, h0, c0, ...(mask === null ? {} : { mask }), ...(drop === null ? {} : { recurrentMask: drop }) };
           const fwd = run(LSTM_SEQUENCE, { ...common, ...(bias === null ? {} : { bias }) }, { ...attrs, returnSequences: 0, forGradient: 1 });
           const out = run(LSTM_SEQUENCE_GRAD, { saved: fwd[2]!, dy: wy, dh: wh, dc: wc }, {});
           expect(out.length).toBe(6);
           const [dx, dKernel, dU, dBias, dh0, dc0] = out as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-          expectClose(dx, expected[0]!, { atol: 1e-4 });
-          expectClose(dKernel, expected[1]!, { atol: 1e-4 });
-          expectClose(dU, expected[2]!, { atol: 1e-4 });
-          expectClose(dh0, expected[3]!, { atol: 1e-4 });
-          expectClose(dc0, expected[4]!, { atol: 1e-4 });
-          if (bias !== null) expectClose(dBias, expected[5]!, { atol: 1e-4 });
+          // float32 sums in another order; with recurrent dropout (h scaled by 1 / 0.7) weight gradients reach 15
+          const tol = { atol: 1e-4, rtol: c.dropped === true ? 1e-4 : 1e-6 };
+          expectClose(dx, expected[0]!, tol);
+          expectClose(dKernel, expected[1]!, tol);
+          expectClose(dU, expected[2]!, tol);
+          expectClose(dh0, expected[3]!, tol);
+          expectClose(dc0, expected[4]!, tol);
+          if (bias !== null) expectClose(dBias, expected[5]!, tol);
         });
         expect(tf.memory().numTensors).toBe(start);
       });
@@ -204,7 +220,7 @@ for (const { backend, threads, relaxed } of RUNS) {
       });
     });
 
-    for (const [n, c] of CASES.slice(0, 4).entries()) {
+    for (const [n, c] of [...CASES.slice(0, 4), CASES[6]!].entries()) {
       it(`the bidirectional kernels equal one single-direction call per direction (${label(c)})`, () => {
         const start = tf.memory().numTensors;
         tf.tidy(() => {
@@ -212,7 +228,11 @@ for (const { backend, threads, relaxed } of RUNS) {
           const b = inputsFor(c, 10 * n + 7);
           const mask = f.mask;
           const attrs = { activation: c.act, recurrentActivation: c.rec };
-          const lane = (p: typeof f) => ({ kernel: p.kernel, u: p.u, h0: p.h0, c0: p.c0, ...(p.bias === null ? {} : { bias: p.bias }) });
+          const lane = (p: typeof f) => ({
+            kernel: p.kernel, u: p.u, h0: p.h0, c0: p.c0,
+            ...(p.bias === null ? {} : { bias: p.bias }),
+            ...(p.drop === null ? {} : { recurrentMask: p.drop }),
+          });
           const suffixed = (p: typeof f, sfx: string) => Object.fromEntries(Object.entries(lane(p)).map(([k, v]) => [`${k}${sfx}`, v]));
           const shared = { x: f.x, ...(mask === null ? {} : { mask }) };
           for (const returnSequences of [0, 1]) {
@@ -280,6 +300,13 @@ for (const { backend, threads, relaxed } of RUNS) {
         expect(() => run(LSTM_SEQUENCE, { x: tf.zeros([2, 3, 5], "int32"), ...ok }, attrs)).toThrow(/dtype float32, got int32/);
         expect(() => run(LSTM_SEQUENCE, { x, ...ok, mask: tf.ones([2, 4]) }, attrs)).toThrow(/"mask" of shape \[2, 3\]/);
         expect(() => run(LSTM_SEQUENCE, { x, ...ok, bias: tf.zeros([7]) }, attrs)).toThrow(/"bias" of shape \[8\]/);
+        expect(() => run(LSTM_SEQUENCE, { x, ...ok, recurrentMask: tf.ones([2, 3]) }, attrs)).toThrow(/"recurrentMask" of shape \[2, 2\], got \[2, 3\]/);
+        const lanes = { kernelF: ok.kernel, uF: ok.u, h0F: ok.h0, c0F: ok.c0, kernelB: ok.kernel, uB: ok.u, h0B: ok.h0, c0B: ok.c0 };
+        expect(() => run(BIDIRECTIONAL_LSTM_SEQUENCE, { x, ...lanes, recurrentMaskF: tf.ones([2, 2]) }, attrs)).toThrow(
+          /expected input "recurrentMaskB" as the other direction has one, got none/,
+        );
+        const gru = { x, kernel: tf.zeros([5, 6]), u: tf.zeros([2, 6]), h0: ok.h0, recurrentMask: tf.ones([2, 2]) };
+        expect(() => run(GRU_SEQUENCE, gru, attrs)).toThrow(/expected no recurrent dropout mask \(this cell's kernels take none; use the per-step kernels\), got one/);
       });
     });
   });
@@ -299,23 +326,31 @@ describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD}: the same bits on 1 and 2 t
     configureRecurrentKernels(before);
   });
 
-  it(`forward and backward (${label(CASES[5]!)})`, async () => {
-    const c = CASES[5]!;
-    const runAll = (): Float32Array[] =>
-      tf.tidy(() => {
-        const { x, kernel, bias, u, h0, c0, mask } = inputsFor(c, 91);
-        const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-        const inputs = { x, kernel, u, h0, c0, ...(bias === null ? {} : { bias }), ...(mask === null ? {} : { mask }) };
-        const fwd = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
-        const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 92);
-        const grads = run(LSTM_SEQUENCE_GRAD, { saved: fwd[3]!, dy }, {});
-        return [...fwd.slice(0, 3), ...grads].map((t) => t.dataSync() as Float32Array);
-      });
-    const one = runAll();
-    configureRecurrentKernels({ threads: 2 });
-    expect(await recurrentThreadsReady()).toBe(2);
-    const two = runAll();
-    expect(two.length).toBe(9);
-    two.forEach((values, i) => expect(values).toEqual(one[i]));
-  });
+  for (const c of [CASES[5]!, CASES[7]!]) {
+    it(`forward and backward (${label(c)})`, async () => {
+      configureRecurrentKernels({ threads: 1 });
+      expect(await recurrentThreadsReady()).toBe(1);
+      const runAll = (): Float32Array[] =>
+        tf.tidy(() => {
+          const { x, kernel, bias, u, h0, c0, mask, drop } = inputsFor(c, 91);
+          const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
+          const inputs = {
+            x, kernel, u, h0, c0,
+            ...(bias === null ? {} : { bias }),
+            ...(mask === null ? {} : { mask }),
+            ...(drop === null ? {} : { recurrentMask: drop }),
+          };
+          const fwd = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
+          const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 92);
+          const grads = run(LSTM_SEQUENCE_GRAD, { saved: fwd[3]!, dy }, {});
+          return [...fwd.slice(0, 3), ...grads].map((t) => t.dataSync() as Float32Array);
+        });
+      const one = runAll();
+      configureRecurrentKernels({ threads: 2 });
+      expect(await recurrentThreadsReady()).toBe(2);
+      const two = runAll();
+      expect(two.length).toBe(9);
+      two.forEach((values, i) => expect(values).toEqual(one[i]));
+    });
+  }
 });

@@ -10,7 +10,8 @@ import { sequenceKernelConfigs, sequenceKernelsAvailable } from "./sequence-kern
  *
  * Inputs: `x` `[batch, time, inputDim]`, `kernel` `[inputDim, 4·units]`, optional `bias` `[4·units]`, `u` (the
  * recurrent kernel) `[units, 4·units]`, `h0`, `c0` `[batch, units]`, optional `mask` `[batch, time]` (1 = real
- * step, 0 = padding: the state is carried over). The input projections x·kernel + bias are computed inside, by
+ * step, 0 = padding: the state is carried over), optional `recurrentMask` `[batch, units]` (recurrent dropout, as
+ * tf.layers applies it: the recurrent product of every step takes h ⊙ recurrentMask). The input projections x·kernel + bias are computed inside, by
  * the threads that use them. Attributes:
  * `activation`, `recurrentActivation`, `goBackwards` (0/1), `returnSequences` (0/1), `forGradient` (0/1).
  *
@@ -38,7 +39,8 @@ export const LSTM_SEQUENCE_GRAD = "RecurrentLstmSequenceGrad";
  *
  * Inputs: `x`, optional `mask` (shared), and per direction the inputs of {@link LSTM_SEQUENCE} with the suffix
  * `F` (forward, processed from the first step) or `B` (backward, processed from the last step): `kernelF`, `uF`,
- * optional `biasF`, `h0F`, `c0F`, `kernelB`, `uB`, optional `biasB`, `h0B`, `c0B`. Attributes as
+ * optional `biasF`, `h0F`, `c0F`, `kernelB`, `uB`, optional `biasB`, `h0B`, `c0B`, optional `recurrentMaskF`,
+ * `recurrentMaskB` (both or neither). Attributes as
  * {@link LSTM_SEQUENCE} without `goBackwards`. Outputs: the forward direction's outputs, then the backward
  * direction's (each `[y, hT, cT]` or `[hT, cT]`; the backward y in processing order), then with `forGradient` 1
  * one `saved` handle for both.
@@ -72,6 +74,7 @@ const LSTM_CELL: SequenceCell = {
   // the kernels pack w and u into panels themselves (sequence-common.ts), so the backward pass reads them as they came
   keepsWeights: true,
   sharesInputRows: true,
+  recurrentDropout: true,
   kept: (d) => ({ cs: d.batch * d.time * d.units, gates: 4 * d.batch * d.time * d.units }),
   forwardScratch: (d, _variant, exports) => ({ pack: exports.lstmForwardPackFloats(d.inputDim, d.units), threads: threadScratchFloats(exports) }),
   scratch: (d, _variant, exports) => ({
@@ -79,11 +82,11 @@ const LSTM_CELL: SequenceCell = {
     threads: threadScratchFloats(exports),
   }),
   forwardArgs: (p, d, c) => [
-    p.xRows! !== 0 ? p.xDistinct! : p.x!, p.xRows!, c.distinct, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!,
-    p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
+    p.xRows! !== 0 ? p.xDistinct! : p.x!, p.xRows!, c.distinct, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.drop!, p.hd!, p.hd0!,
+    p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
   ],
   backwardArgs: (p, d, c) => [
-    p.x!, p.w!, p.gates!, p.cs!, p.y!, p.h0!, p.c0!, p.u!, p.dy!, p.mask!, p.dh!, p.dc!, p.dhRec!, p.dz!, p.dx!, p.dw!,
+    p.x!, p.w!, p.gates!, p.cs!, p.y!, p.h0!, p.c0!, p.u!, p.drop!, p.hd!, p.hd0!, p.dy!, p.mask!, p.dh!, p.dc!, p.dhRec!, p.dz!, p.dx!, p.dw!,
     p.db!, p.du!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
   ],
 };

@@ -75,6 +75,12 @@ export interface SequenceCell {
    * switch off).
    */
   sharesInputRows?: boolean;
+  /**
+   * Whether the kernels take a recurrent dropout mask: the optional input `recurrentMask` `[batch, units]` per lane,
+   * for the pointers `drop` (the mask), `hd0` and `hd` (h0 and the steps' outputs times the mask, kept for the
+   * backward pass), each 0 without a mask.
+   */
+  recurrentDropout?: boolean;
   /** Float counts of the arrays the forward pass keeps per direction for the backward pass, beyond wT, uT, h0, c0, y. */
   kept(d: SequenceDims, variant: number): Record<string, number>;
   /** Float counts of the forward pass's own scratch arrays per direction (sizes the module may tell: `exports`). */
@@ -139,6 +145,7 @@ function keptLayout(
   variant: number,
   lanes: number,
   masked: boolean,
+  dropped: boolean,
 ): { bytes: number; x: number; mask: number; lanes: Record<string, number>[] } {
   const state = d.batch * d.units;
   const g = cell.gates * d.units;
@@ -157,6 +164,7 @@ function keptLayout(
     for (const s of stateNames(cell)) lane[`${s}0`] = take(state);
     lane.y = take(d.batch * d.time * d.units);
     for (const [key, floats] of Object.entries(cell.kept(d, variant))) lane[key] = take(floats);
+    if (dropped) Object.assign(lane, { drop: take(state), hd0: take(state), hd: take(d.batch * d.time * d.units) });
     out.push(lane);
   }
   return { bytes, x, mask, lanes: out };
@@ -194,6 +202,7 @@ function checkLayerInputs(
     for (const s of stateNames(cell)) expectShape(kernel, `${s}0${sfx}`, shapes[`${s}0${sfx}`], [batch, units]);
   }
   expectShape(kernel, "mask", shapes.mask, [batch, time]);
+  for (const sfx of suffixes) expectShape(kernel, `recurrentMask${sfx}`, shapes[`recurrentMask${sfx}`], [batch, units]);
   return { batch, time, inputDim, units };
 }
 
@@ -212,7 +221,21 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
     const a = attrs ?? {};
     const perLane = (keys: string[]) => suffixes.flatMap((sfx) => keys.map((k) => `${k}${sfx}`));
     const states = stateNames(cell);
-    const shapes = checkInputs(name, inputs, ["x", ...perLane(["kernel", "u", ...states.map((s) => `${s}0`)])], ["mask", ...perLane(["bias"])]);
+    const shapes = checkInputs(
+      name,
+      inputs,
+      ["x", ...perLane(["kernel", "u", ...states.map((s) => `${s}0`)])],
+      ["mask", ...perLane(["bias", "recurrentMask"])],
+    );
+    // every lane with a recurrent dropout mask, or none
+    const dropped = suffixes.some((sfx) => inputs[`recurrentMask${sfx}`] !== undefined);
+    if (dropped && cell.recurrentDropout !== true) {
+      throw new BackendsError("KERNEL_INPUT", `${name}: expected no recurrent dropout mask (this cell's kernels take none; use the per-step kernels), got one`);
+    }
+    const missing = suffixes.find((sfx) => dropped && inputs[`recurrentMask${sfx}`] === undefined);
+    if (missing !== undefined) {
+      throw new BackendsError("KERNEL_INPUT", `${name}: expected input "recurrentMask${missing}" as the other direction has one, got none`);
+    }
     const variant = cell.variant(a, name);
     const d = checkLayerInputs(name, cell, variant, shapes, suffixes);
     const { batch, time, inputDim, units } = d;
@@ -245,11 +268,11 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
       cell.sharesInputRows === true && recurrentKernelSettingsStore.get().distinctInputRows
         ? distinctRows(xValues, batch * time, inputDim, Math.floor(0.75 * batch * time))
         : null;
-    const layout = keptLayout(cell, d, variant, suffixes.length, masked);
+    const layout = keptLayout(cell, d, variant, suffixes.length, masked, dropped);
     let block: KeptBlock | null = null;
     let base: number;
     if (forGradient) {
-      const meta = { cell: JOB_FUNCTIONS.indexOf(cell.forward), act, rec, variant, masked: masked ? 1 : 0, lanes: suffixes.length };
+      const meta = { cell: JOB_FUNCTIONS.indexOf(cell.forward), act, rec, variant, masked: masked ? 1 : 0, dropped: dropped ? 1 : 0, lanes: suffixes.length };
       block = arena.keep(layout.bytes, { ...d, ...meta, goBackwards: backwards[0]! });
       base = block.offset;
     } else {
@@ -292,6 +315,8 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
         const p: Record<string, number> = { x, xDistinct, xRows, mask, bar: BARRIER_BYTES, c0: 0, cT: 0 };
         for (const [key, offset] of Object.entries(at)) p[key] = base + offset;
         for (const s of states) arena.write(p[`${s}0`]!, read(`${s}0${sfx}`));
+        if (dropped) arena.write(p.drop!, read(`recurrentMask${sfx}`));
+        else Object.assign(p, { drop: 0, hd0: 0, hd: 0 });
         Object.assign(p, sc);
         // a second bias row (GRU resetAfter: the recurrent bias) follows the first
         p.bias = hasBias ? sc.bias! : 0;
@@ -352,7 +377,7 @@ function backwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, nam
     const state = B * U;
     const biasShape = cell.biasShape(U, variant);
     const biasFloats = sizeOf(biasShape);
-    const layout = keptLayout(cell, d, variant, suffixes.length, m.masked === 1);
+    const layout = keptLayout(cell, d, variant, suffixes.length, m.masked === 1, m.dropped === 1);
     const base = block.offset;
     const outDx = arrays.output([B, T, D]);
     const laneOuts = suffixes.map(() => ({
@@ -386,7 +411,16 @@ function backwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, nam
           if (inputs[`d${s}${sfx}`] === undefined) arena.zero(sc[`d${s}`]!, state);
           else arena.write(sc[`d${s}`]!, read(`d${s}${sfx}`));
         }
-        const p: Record<string, number> = { x: base + layout.x, mask: m.masked === 1 ? base + layout.mask : 0, bar: BARRIER_BYTES, c0: 0, dc: 0 };
+        const p: Record<string, number> = {
+          x: base + layout.x,
+          mask: m.masked === 1 ? base + layout.mask : 0,
+          bar: BARRIER_BYTES,
+          c0: 0,
+          dc: 0,
+          drop: 0,
+          hd0: 0,
+          hd: 0,
+        };
         for (const [key, offset] of Object.entries(at)) p[key] = base + offset;
         Object.assign(p, sc);
         // a second bias row (GRU resetAfter: the recurrent bias) follows the first
