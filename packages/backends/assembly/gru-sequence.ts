@@ -8,11 +8,13 @@
 // per step, threads meeting once per step each way. aux [B, T, U] by time holds h_{t−1}·U_h + b′_h.
 //
 // gates [B, T, 3U] by step hold the activated z, r, ĥ. Semantics as the per-step kernels of recurrent.ts (gruGates,
-// gruState and their gradients): masked rows carry h_{t−1} over, |v| < 1e-30 is flushed to 0.
+// gruState and their gradients): masked rows carry h_{t−1} over, |v| < 1e-30 is flushed to 0. With recurrent
+// dropout (a mask m [B, U]), a real step uses h_{t−1} ⊙ m everywhere (the products, r ⊙ h, the update), kept as hd
+// [B, T, U] by step (hd0 for h0); a padded step carries the undropped h_{t−1} over.
 
 import { activate, derivative, flush, gruResetAfterBackward, gruStateBackward, gruUpdate, ld, maskedOut, st } from "./cell-math";
 import { barrier, gemm, shareStart } from "./sequence-common";
-import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGrad } from "./sequence-steps";
+import { addRows, columnSums, copyLast, dropRows, dropValidRows, inputGradients, projectInputs, weightGrad } from "./sequence-steps";
 
 // resetAfter 0, first half of a step for 4 units (or 1): z, r from the pre-activations in zRow (x·W + b + h·U_zr),
 // and r ⊙ h_{t−1} into rhRow.
@@ -52,6 +54,7 @@ import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGra
   st(gRow + u4 + o4, r, vec);
   st(gRow + 2 * u4 + o4, hh, vec);
   st(rcRow + o4, rc, vec);
+  // hPrevRow: the h_{t−1} the update uses (h ⊙ m with recurrent dropout) on a real step, h_{t−1} on a padded one
   st(hRow + o4, gruUpdate(z, ld(hPrevRow + o4, vec), hh, valid), vec);
 }
 
@@ -59,10 +62,12 @@ import { addRows, columnSums, copyLast, inputGradients, projectInputs, weightGra
  * The GRU forward pass over all T steps (one thread's share), from the input x [B, T, D], the input kernel
  * w [D, 3U], the input bias b [3U] (or 0), the recurrent kernel u [U, 3U] and, with resetAfter, the recurrent bias
  * rb [3U] (or 0). xw: scratch [B, T, 3U]; z: scratch [B, 3U]. Writes y [B, T, U] and gates [B, T, 3U] by step,
- * aux [B, T, U] by time, and hT [B, U] when its pointer is set. Returns 0, or 1 when a barrier failed.
+ * aux [B, T, U] by time, and hT [B, U] when its pointer is set. With dropPtr (the recurrent dropout mask [B, U],
+ * else 0), also hd0 [B, U] and hd [B, T, U] by step (h ⊙ mask). Returns 0, or 1 when a barrier failed.
  */
 export function gruSequenceForward(
-  xPtr: usize, wPtr: usize, bPtr: usize, rbPtr: usize, uPtr: usize, h0Ptr: usize, maskPtr: usize, xwPtr: usize,
+  xPtr: usize, wPtr: usize, bPtr: usize, rbPtr: usize, uPtr: usize, h0Ptr: usize, dropPtr: usize, hdPtr: usize,
+  hd0Ptr: usize, maskPtr: usize, xwPtr: usize,
   yPtr: usize, gatesPtr: usize, auxPtr: usize, hTPtr: usize, zPtr: usize, barPtr: usize,
   batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32, act: i32, rec: i32, resetAfter: i32,
   thread: i32, threads: i32,
@@ -78,34 +83,43 @@ export function gruSequenceForward(
   const vecEnd = j0 + ((j1 - j0) & ~(<usize>3));
   const own = j1 > j0;
   if (own) projectInputs(xPtr, wPtr, bPtr, xwPtr, B * T, D, U, 3, j0, j1);
+  const dropped = dropPtr != 0;
+  if (dropped) {
+    // h0 ⊙ m, this thread's units; the barrier publishes them before the first products read every unit
+    if (own) dropRows(h0Ptr, dropPtr, hd0Ptr, U, U, B, j0, j1 - j0, false);
+    if (!barrier(barPtr, threads)) return 1;
+  }
   for (let s: usize = 0; s < T; s++) {
     const t = goBackwards != 0 ? T - 1 - s : s;
     const hPrev = s == 0 ? h0Ptr : yPtr + (((s - 1) * U) << 2);
     const prevStride = s == 0 ? U : T * U;
+    // what a real step uses of h_{t−1}: h, or h ⊙ m with recurrent dropout
+    const op = !dropped ? hPrev : s == 0 ? hd0Ptr : hdPtr + (((s - 1) * U) << 2);
     const xwAt = xwPtr + ((t * G) << 2);
     if (after) {
       if (own) {
-        for (let g: usize = 0; g < 3; g++) gemm(hPrev, prevStride, B, U, uPtr, G, rbPtr, 0, zPtr, G, g * U + j0, g * U + j1);
+        for (let g: usize = 0; g < 3; g++) gemm(op, prevStride, B, U, uPtr, G, rbPtr, 0, zPtr, G, g * U + j0, g * U + j1);
         for (let b: usize = 0; b < B; b++) {
-          const hPrevRow = hPrev + ((b * prevStride) << 2);
+          const valid = !maskedOut(maskPtr, b * T + t);
+          const hPrevRow = (valid ? op : hPrev) + ((b * prevStride) << 2);
           const xwRow = xwPtr + (((b * T + t) * G) << 2);
           const zRow = zPtr + ((b * G) << 2);
           const gRow = gatesPtr + (((b * T + s) * G) << 2);
           const rcRow = auxPtr + (((b * T + t) * U) << 2);
           const hRow = yPtr + (((b * T + s) * U) << 2);
-          const valid = !maskedOut(maskPtr, b * T + t);
           let j = j0;
           for (; j < vecEnd; j += 4) afterAt(xwRow, zRow, hPrevRow, gRow, rcRow, hRow, j, U, act, rec, valid, true);
           for (; j < j1; j++) afterAt(xwRow, zRow, hPrevRow, gRow, rcRow, hRow, j, U, act, rec, valid, false);
         }
+        if (dropped) dropRows(yPtr + ((s * U) << 2), dropPtr, hdPtr + ((s * U) << 2), T * U, U, B, j0, j1 - j0, false);
       }
       if (!barrier(barPtr, threads)) return 1;
       continue;
     }
     if (own) {
-      for (let g: usize = 0; g < 2; g++) gemm(hPrev, prevStride, B, U, uPtr, G, xwAt, T * G, zPtr, G, g * U + j0, g * U + j1);
+      for (let g: usize = 0; g < 2; g++) gemm(op, prevStride, B, U, uPtr, G, xwAt, T * G, zPtr, G, g * U + j0, g * U + j1);
       for (let b: usize = 0; b < B; b++) {
-        const hPrevRow = hPrev + ((b * prevStride) << 2);
+        const hPrevRow = op + ((b * prevStride) << 2);
         const zRow = zPtr + ((b * G) << 2);
         const gRow = gatesPtr + (((b * T + s) * G) << 2);
         const rhRow = auxPtr + (((b * T + t) * U) << 2);
@@ -119,15 +133,17 @@ export function gruSequenceForward(
     if (own) {
       gemm(auxPtr + ((t * U) << 2), T * U, B, U, uPtr, G, xwAt, T * G, zPtr, G, 2 * U + j0, 2 * U + j1);
       for (let b: usize = 0; b < B; b++) {
-        const hPrevRow = hPrev + ((b * prevStride) << 2);
+        const valid = !maskedOut(maskPtr, b * T + t);
+        // the update's h_{t−1} on a real step (h ⊙ m with recurrent dropout), the carried h_{t−1} on a padded one
+        const hPrevRow = (valid ? op : hPrev) + ((b * prevStride) << 2);
         const zRow = zPtr + ((b * G) << 2);
         const gRow = gatesPtr + (((b * T + s) * G) << 2);
         const hRow = yPtr + (((b * T + s) * U) << 2);
-        const valid = !maskedOut(maskPtr, b * T + t);
         let j = j0;
         for (; j < vecEnd; j += 4) stateAt(zRow, hPrevRow, gRow, hRow, j, U, act, valid, true);
         for (; j < j1; j++) stateAt(zRow, hPrevRow, gRow, hRow, j, U, act, valid, false);
       }
+      if (dropped) dropRows(yPtr + ((s * U) << 2), dropPtr, hdPtr + ((s * U) << 2), T * U, U, B, j0, j1 - j0, false);
     }
     if (!barrier(barPtr, threads)) return 1;
   }
@@ -192,11 +208,12 @@ export function gruSequenceForward(
  * reaching h0. dhRec [B, U], dRh [B, U] (resetAfter 0) scratch. dZ: scratch [B, T, 3U] for the pre-activation
  * gradients of the input side, by time; with resetAfter, dZr [B, T, 3U] scratch whose block h holds the recurrent
  * side's candidate gradient (blocks z, r are dZ's). Writes dx [B, T, D], dW [D, 3U], db [3U] (when set), dU [U, 3U]
- * and, with resetAfter, drb [3U] (the recurrent bias's, when set). Returns 0, or 1 when a barrier failed.
+ * and, with resetAfter, drb [3U] (the recurrent bias's, when set). With dropPtr (the forward pass's recurrent dropout
+ * mask), hd0 and hd are the forward pass's h ⊙ mask. Returns 0, or 1 when a barrier failed.
  */
 export function gruSequenceBackward(
   xPtr: usize, wTPtr: usize, gatesPtr: usize, auxPtr: usize, yPtr: usize, h0Ptr: usize, uTPtr: usize,
-  dOutPtr: usize, maskPtr: usize, dhPtr: usize, dhRecPtr: usize, dRhPtr: usize, dZPtr: usize, dZrPtr: usize,
+  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, dOutPtr: usize, maskPtr: usize, dhPtr: usize, dhRecPtr: usize, dRhPtr: usize, dZPtr: usize, dZrPtr: usize,
   dxPtr: usize, dWPtr: usize, dbPtr: usize, dUPtr: usize, drbPtr: usize, barPtr: usize,
   batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32, act: i32, rec: i32, resetAfter: i32,
   thread: i32, threads: i32,
@@ -212,16 +229,22 @@ export function gruSequenceBackward(
   const vecEnd = j0 + ((j1 - j0) & ~(<usize>3));
   const own = j1 > j0;
   const uhT = uTPtr + ((2 * U * U) << 2); // U_hᵀ: rows 2U.. of uT
+  const dropped = dropPtr != 0;
+  // what the real steps used of h_{t−1}: h, or h ⊙ m with recurrent dropout
+  const ops = dropped ? hdPtr : yPtr;
+  const op0 = dropped ? hd0Ptr : h0Ptr;
   for (let step: isize = <isize>T - 1; step >= 0; step--) {
     const s = <usize>step;
     const t = goBackwards != 0 ? T - 1 - s : s;
     if (own) {
-      if (s + 1 < T) addRows(dhPtr, dhRecPtr, B, U, j0, j1);
+      // the gradient that went through the products at step s + 1 reached h_s ⊙ m
+      if (s + 1 < T && dropped) dropRows(dhRecPtr, dropPtr, dhPtr, U, U, B, j0, j1 - j0, true);
+      else if (s + 1 < T) addRows(dhPtr, dhRecPtr, B, U, j0, j1);
       for (let b: usize = 0; b < B; b++) {
         const sRow = (b * U) << 2;
         const valid = !maskedOut(maskPtr, b * T + t);
         const gRow = gatesPtr + (((b * T + s) * G) << 2);
-        const hPrevRow = s == 0 ? h0Ptr + sRow : yPtr + (((b * T + s - 1) * U) << 2);
+        const hPrevRow = s == 0 ? op0 + sRow : ops + (((b * T + s - 1) * U) << 2);
         const auxRow = auxPtr + (((b * T + t) * U) << 2);
         const dOutRow: usize = dOutPtr == 0 ? 0 : dOutPtr + (((b * T + s) * U) << 2);
         const dzRow = dZPtr + (((b * T + t) * G) << 2);
@@ -240,7 +263,7 @@ export function gruSequenceBackward(
           const sRow = (b * U) << 2;
           const valid = !maskedOut(maskPtr, b * T + t);
           const gRow = gatesPtr + (((b * T + s) * G) << 2);
-          const hPrevRow = s == 0 ? h0Ptr + sRow : yPtr + (((b * T + s - 1) * U) << 2);
+          const hPrevRow = s == 0 ? op0 + sRow : ops + (((b * T + s - 1) * U) << 2);
           const dzRow = dZPtr + (((b * T + t) * G) << 2);
           let j = j0;
           for (; j < vecEnd; j += 4) resetGradAt(gRow, hPrevRow, dRhPtr + sRow, dhPtr + sRow, dzRow, j, U, rec, valid, true);
@@ -248,6 +271,8 @@ export function gruSequenceBackward(
         }
       }
     }
+    // what a real step passed back to h_{s−1} outside the products reached h_{s−1} ⊙ m
+    if (own && dropped) dropValidRows(dhPtr, dropPtr, maskPtr, B, T, t, U, j0, j1 - j0);
     if (!barrier(barPtr, threads)) return 1;
     // dhRec[:, own units] = the recurrent side's dz_s · Uᵀ[:, own units]
     if (own) {
@@ -256,14 +281,15 @@ export function gruSequenceBackward(
     }
   }
   if (own) {
-    addRows(dhPtr, dhRecPtr, B, U, j0, j1);
+    if (dropped) dropRows(dhRecPtr, dropPtr, dhPtr, U, U, B, j0, j1 - j0, true);
+    else addRows(dhPtr, dhRecPtr, B, U, j0, j1);
     // recurrent-kernel gradients by columns: blocks z, r against h_{s−1}; block h against r ⊙ h_{t−1} (resetAfter 0)
     // or against h_{s−1} with the recurrent side's gradient (resetAfter 1)
-    for (let c: usize = 0; c < 2 * U; c += U) weightGrad(dUPtr, U, yPtr, U, h0Ptr, false, dZPtr, B, T, G, goBackwards, c + j0, c + j1);
+    for (let c: usize = 0; c < 2 * U; c += U) weightGrad(dUPtr, U, ops, U, op0, false, dZPtr, B, T, G, goBackwards, c + j0, c + j1);
     const c0 = 2 * U + j0;
     const c1 = 2 * U + j1;
     if (after) {
-      weightGrad(dUPtr, U, yPtr, U, h0Ptr, false, dZrPtr, B, T, G, goBackwards, c0, c1);
+      weightGrad(dUPtr, U, ops, U, op0, false, dZrPtr, B, T, G, goBackwards, c0, c1);
       if (drbPtr != 0) {
         columnSums(dZPtr, B * T, G, drbPtr, j0, j1);
         columnSums(dZPtr, B * T, G, drbPtr, U + j0, U + j1);

@@ -6,6 +6,7 @@ import {
   barrier, gemmPacked, PACK_SCRATCH_FLOATS, packPanels, packPanelsByStep, packPanelsT, PANEL, panelColumnSums,
   panelShareStart, weightGradPacked,
 } from "./sequence-common";
+import { dropRows } from "./sequence-steps";
 
 /** Units rounded up to whole panels: the column count of each gate in the packed kernels. */
 // @ts-ignore: decorator
@@ -31,27 +32,6 @@ export function lstmBackwardPackFloats(batch: i32, time: i32, inputDim: i32, uni
 /** Floats of the per-thread scratch of the packed products (`scratchPtr` holds one per thread). */
 export function packScratchFloats(): i32 {
   return <i32>PACK_SCRATCH_FLOATS;
-}
-
-/**
- * dst[b, j] = src[b, j] · mask[b, j] (or, with `add`, dst[b, j] += src[b, j] · mask[b, j]) for b < B and j in
- * [j0, j0 + width); src and dst have row strides `stride` floats, the mask [B, U] has U.
- */
-function dropRows(srcPtr: usize, maskPtr: usize, dstPtr: usize, stride: usize, U: usize, B: usize, j0: usize, width: usize, add: bool): void {
-  for (let b: usize = 0; b < B; b++) {
-    const src = srcPtr + ((b * stride + j0) << 2);
-    const dst = dstPtr + ((b * stride + j0) << 2);
-    const m = maskPtr + ((b * U + j0) << 2);
-    let j: usize = 0;
-    for (; j + 4 <= width; j += 4) {
-      const v = f32x4.mul(v128.load(src + (j << 2)), v128.load(m + (j << 2)));
-      v128.store(dst + (j << 2), add ? f32x4.add(v128.load(dst + (j << 2)), v) : v);
-    }
-    for (; j < width; j++) {
-      const v = load<f32>(src + (j << 2)) * load<f32>(m + (j << 2));
-      store<f32>(dst + (j << 2), add ? load<f32>(dst + (j << 2)) + v : v);
-    }
-  }
 }
 
 // @ts-ignore: decorator

@@ -2,6 +2,7 @@
 // sequence-common.ts: the input projections before the recurrence, the state bookkeeping of one thread's units,
 // and the weight and input gradients after the BPTT loop. See sequence.ts for the threading model and layouts.
 
+import { flush, maskedOut } from "./cell-math";
 import { gemm, outerGrad } from "./sequence-common";
 
 /**
@@ -85,4 +86,44 @@ export function inputGradients(
   const r0 = (rows * <usize>thread) / <usize>threads;
   const r1 = (rows * <usize>(thread + 1)) / <usize>threads;
   if (r1 > r0) gemm(dZPtr + ((r0 * G) << 2), G, r1 - r0, G, wTPtr, D, 0, 0, dxPtr + ((r0 * D) << 2), D, 0, D);
+}
+
+/**
+ * dst[b, j] = src[b, j] · mask[b, j] (or, with `add`, dst[b, j] += src[b, j] · mask[b, j]) for b < B and j in
+ * [j0, j0 + width); src and dst have row strides `stride` floats, the mask [B, U] has U. Recurrent dropout: the
+ * operand h ⊙ mask of the recurrent products (flushed below 1e-30 as the cells' outputs), and the gradient reaching
+ * h through them.
+ */
+export function dropRows(srcPtr: usize, maskPtr: usize, dstPtr: usize, stride: usize, U: usize, B: usize, j0: usize, width: usize, add: bool): void {
+  for (let b: usize = 0; b < B; b++) {
+    const src = srcPtr + ((b * stride + j0) << 2);
+    const dst = dstPtr + ((b * stride + j0) << 2);
+    const m = maskPtr + ((b * U + j0) << 2);
+    let j: usize = 0;
+    for (; j + 4 <= width; j += 4) {
+      const v = f32x4.mul(v128.load(src + (j << 2)), v128.load(m + (j << 2)));
+      v128.store(dst + (j << 2), add ? f32x4.add(v128.load(dst + (j << 2)), v) : flush(v));
+    }
+    for (; j < width; j++) {
+      const v = f32x4.mul(v128.load32_zero(src + (j << 2)), v128.load32_zero(m + (j << 2)));
+      const r = add ? f32x4.add(v128.load32_zero(dst + (j << 2)), v) : flush(v);
+      store<f32>(dst + (j << 2), f32x4.extract_lane(r, 0));
+    }
+  }
+}
+
+/**
+ * dh[b, j] *= mask[b, j] for the rows b whose step at time index t is real (not padding) and j in [j0, j0 + width):
+ * with recurrent dropout, what a real step passes back to h_{t−1} (not through the products) reached h_{t−1} ⊙ mask;
+ * a padded step carried h_{t−1} over undropped, so its gradient passes whole.
+ */
+export function dropValidRows(dhPtr: usize, dropPtr: usize, maskPtr: usize, B: usize, T: usize, t: usize, U: usize, j0: usize, width: usize): void {
+  for (let b: usize = 0; b < B; b++) {
+    if (maskedOut(maskPtr, b * T + t)) continue;
+    const row = dhPtr + ((b * U + j0) << 2);
+    const m = dropPtr + ((b * U + j0) << 2);
+    let j: usize = 0;
+    for (; j + 4 <= width; j += 4) v128.store(row + (j << 2), f32x4.mul(v128.load(row + (j << 2)), v128.load(m + (j << 2))));
+    for (; j < width; j++) store<f32>(row + (j << 2), load<f32>(row + (j << 2)) * load<f32>(m + (j << 2)));
+  }
 }

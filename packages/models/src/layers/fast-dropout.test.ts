@@ -170,8 +170,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       "simple-rnn": ["RecurrentSimpleRnnStep", "RecurrentSimpleRnnStepGrad"],
     };
     for (const cell of ["lstm", "gru", "gru-reset-after", "simple-rnn"] as const) {
-      const recurrentOnSequence = cell === "lstm";
-      it(`${cell}: input dropout keeps the whole-sequence kernels; recurrent dropout ${recurrentOnSequence ? "too (the LSTM's take the mask)" : "runs the per-step kernels (this cell's whole-sequence ones take no mask)"}`, async () => {
+      it(`${cell}: input and recurrent dropout keep the whole-sequence kernels (the per-step ones when switched off)`, async () => {
         setRecurrentKernelSwitches({ sequenceKernels: true });
         const kernels = async (config: Config): Promise<string[]> => {
           const layer = build(FAST[cell]({ ...config, units: UNITS, dropoutFunc: fixedDropout }));
@@ -186,8 +185,11 @@ for (const backend of ["cpu", "wasm"] as const) {
         };
         const stem = KERNEL_STEM[cell];
         expect(await kernels({ dropout: 0.5 } as Config)).toStrictEqual([`Recurrent${stem}Sequence`, `Recurrent${stem}SequenceGrad`]);
-        const sequence = [`Recurrent${stem}Sequence`, `Recurrent${stem}SequenceGrad`];
-        expect(await kernels({ recurrentDropout: 0.5 } as Config)).toStrictEqual(recurrentOnSequence ? sequence : PER_STEP[cell]);
+        expect(await kernels({ recurrentDropout: 0.5 } as Config)).toStrictEqual([`Recurrent${stem}Sequence`, `Recurrent${stem}SequenceGrad`]);
+        // without the whole-sequence kernels, the per-step ones take the recurrent mask
+        setRecurrentKernelSwitches({ sequenceKernels: false });
+        expect(await kernels({ recurrentDropout: 0.5 } as Config)).toStrictEqual(PER_STEP[cell]);
+        setRecurrentKernelSwitches({ sequenceKernels: true });
       });
     }
 

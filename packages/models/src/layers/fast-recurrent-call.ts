@@ -312,9 +312,8 @@ export function fastRecurrentCall(
 }
 
 /**
- * The sequence function of a cell: each takes the whole-sequence kernels where they serve the backend (for the GRU
- * and the SimpleRNN: and the call has no recurrent dropout), else its per-step kernels (which take the recurrent
- * mask).
+ * The sequence function of a cell: each takes the whole-sequence kernels where they serve the backend, else its
+ * per-step kernels.
  */
 const SEQUENCE_FUNCTIONS: Readonly<Record<CellKind, typeof lstmSequence>> = {
   lstm: lstmSequence,

@@ -7,8 +7,8 @@ import { wholeSequence, wholeSequenceAvailable } from "./whole-sequence";
  * Runs a GRU (gate order z, r, h) over a whole sequence, in both variants: `options.resetAfter` false (tf.layers,
  * bias `[3·units]`) or true (Keras's default, bias `[2, 3·units]`). Where the whole-sequence kernels of
  * `@recurrent/backends` serve the active backend, forward and backward are one kernel call each, run by worker
- * threads together with this one (see {@link wholeSequence}); otherwise, and with recurrent dropout
- * (`options.recurrentDropoutMask`, which the per-step kernels take), the per-step kernels ({@link gruSteps}).
+ * threads together with this one (see {@link wholeSequence}), with or without recurrent dropout
+ * (`options.recurrentDropoutMask`); otherwise the per-step kernels ({@link gruSteps}).
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0]` `[batch, units]`, or null for zeros.
@@ -23,7 +23,7 @@ export function gruSequence(
   options: SequenceOptions,
   withStates: boolean,
 ): tf.Tensor[] {
-  if ((options.recurrentDropoutMask ?? null) === null && wholeSequenceAvailable("gru")) {
+  if (wholeSequenceAvailable("gru")) {
     return wholeSequence("gru", x, weights, initialState, mask, options, withStates);
   }
   return gruSteps(x, weights, initialState, mask, options, withStates);

@@ -6,9 +6,8 @@ import { wholeSequence, wholeSequenceAvailable } from "./whole-sequence";
 /**
  * Runs a SimpleRNN (`tf.layers.simpleRNN`: h_t = φ(x_t·W + h_{t−1}·U + b)) over a whole sequence. Where the
  * whole-sequence kernels of `@recurrent/backends` serve the active backend, forward and backward are one kernel call
- * each, run by worker threads together with this one (see {@link wholeSequence}); otherwise, and with recurrent
- * dropout (`options.recurrentDropoutMask`, which the per-step kernels take), the per-step kernels
- * ({@link simpleRnnSteps}).
+ * each, run by worker threads together with this one (see {@link wholeSequence}), with or without recurrent
+ * dropout (`options.recurrentDropoutMask`); otherwise the per-step kernels ({@link simpleRnnSteps}).
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState `[h0]` `[batch, units]`, or null for zeros.
@@ -23,7 +22,7 @@ export function simpleRnnSequence(
   options: SequenceOptions,
   withStates: boolean,
 ): tf.Tensor[] {
-  if ((options.recurrentDropoutMask ?? null) === null && wholeSequenceAvailable("simple-rnn")) {
+  if (wholeSequenceAvailable("simple-rnn")) {
     return wholeSequence("simple-rnn", x, weights, initialState, mask, options, withStates);
   }
   return simpleRnnSteps(x, weights, initialState, mask, options, withStates);

@@ -40,8 +40,7 @@ function stateInputs(cell: CellKind, states: readonly tf.Tensor[], sfx = ""): Re
  * a whole sequence through the whole-sequence kernels of `@recurrent/backends` (check {@link wholeSequenceAvailable}
  * first): the input projections and the recurrence are one kernel call forward, run by worker threads together with
  * this one, and the full BPTT with every weight gradient one call backward; what the backward pass needs stays in
- * the kernels' memory in between. Recurrent dropout (`options.recurrentDropoutMask`) for the LSTM only: the GRU's
- * and SimpleRNN's whole-sequence kernels take no mask (their per-step functions do).
+ * the kernels' memory in between, with or without recurrent dropout (`options.recurrentDropoutMask`).
  *
  * @param x `[batch, time, inputDim]`, float32, time ≥ 1.
  * @param initialState the cell's states (`[h0]`, or `[h0, c0]` for the LSTM), each `[batch, units]`, or null for zeros.

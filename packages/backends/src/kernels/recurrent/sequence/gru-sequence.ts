@@ -15,7 +15,9 @@ import { sequenceKernelConfigs, variantFlag } from "./sequence-kernels";
  * Both: z = σ(x·W_z + b_z + h_{t−1}·U_z (+ b′_z)), r likewise, h_t = z ⊙ h_{t−1} + (1 − z) ⊙ ĥ.
  * Inputs: `x` `[batch, time, inputDim]`, `kernel` `[inputDim, 3·units]`, optional `bias`, `u` (the recurrent kernel)
  * `[units, 3·units]`, `h0` `[batch, units]`, optional `mask` `[batch, time]` (1 = real step, 0 = padding: the state
- * is carried over). Attributes: `activation`, `recurrentActivation`, `resetAfter`, `goBackwards`,
+ * is carried over), optional `recurrentMask` `[batch, units]` (recurrent dropout, as tf.layers applies it: a real
+ * step uses h_{t−1} ⊙ recurrentMask in its products, r ⊙ h and the update). Attributes: `activation`,
+ * `recurrentActivation`, `resetAfter`, `goBackwards`,
  * `returnSequences`, `forGradient` (each 0/1, absent = 0).
  *
  * Outputs: `[y, hT]` with returnSequences (y `[batch, time, units]` in processing order) or `[hT]` without; with
@@ -64,12 +66,12 @@ const GRU_CELL: SequenceCell = {
   kept: (d) => ({ gates: 3 * d.batch * d.time * d.units, aux: d.batch * d.time * d.units }),
   scratch: (d, variant) => (variant === 1 ? { dZr: 3 * d.batch * d.time * d.units } : { dRh: d.batch * d.units }),
   forwardArgs: (p, d, c) => [
-    p.x!, p.w!, p.bias!, p.recurrentBias!, p.u!, p.h0!, p.mask!, p.xw!, p.y!, p.gates!, p.aux!, p.hT!, p.z!, p.bar!,
-    d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec, c.variant,
+    p.x!, p.w!, p.bias!, p.recurrentBias!, p.u!, p.h0!, p.drop!, p.hd!, p.hd0!, p.mask!, p.xw!, p.y!, p.gates!, p.aux!,
+    p.hT!, p.z!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec, c.variant,
   ],
   backwardArgs: (p, d, c) => [
-    p.x!, p.wT!, p.gates!, p.aux!, p.y!, p.h0!, p.uT!, p.dy!, p.mask!, p.dh!, p.dhRec!, p.dRh ?? 0, p.dz!, p.dZr ?? 0,
-    p.dx!, p.dw!, p.db!, p.du!, p.drb!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec, c.variant,
+    p.x!, p.wT!, p.gates!, p.aux!, p.y!, p.h0!, p.uT!, p.drop!, p.hd!, p.hd0!, p.dy!, p.mask!, p.dh!, p.dhRec!,
+    p.dRh ?? 0, p.dz!, p.dZr ?? 0, p.dx!, p.dw!, p.db!, p.du!, p.drb!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec, c.variant,
   ],
 };
 

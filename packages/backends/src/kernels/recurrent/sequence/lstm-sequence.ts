@@ -74,7 +74,6 @@ const LSTM_CELL: SequenceCell = {
   // the kernels pack w and u into panels themselves (sequence-common.ts), so the backward pass reads them as they came
   keepsWeights: true,
   sharesInputRows: true,
-  recurrentDropout: true,
   kept: (d) => ({ cs: d.batch * d.time * d.units, gates: 4 * d.batch * d.time * d.units }),
   forwardScratch: (d, _variant, exports) => ({ pack: exports.lstmForwardPackFloats(d.inputDim, d.units), threads: threadScratchFloats(exports) }),
   scratch: (d, _variant, exports) => ({

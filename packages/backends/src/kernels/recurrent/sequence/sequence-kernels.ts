@@ -44,9 +44,11 @@ export type SequencePointers = Readonly<Record<string, number>>;
 
 /**
  * What a cell's whole-sequence kernels need beyond what every cell shares. The common pointers a cell's argument
- * lists can use: forward `x, xDistinct, xRows, mask, w, bias, recurrentBias, u, h0, c0, xw, y, hT, cT, z, bar` and the cell's
- * {@link kept} arrays; backward `x, wT, uT, y, h0, c0, mask, dy, dh, dc, dhRec, dz, dx, dw, db, drb, du, bar`, the
- * kept arrays and the {@link scratch} arrays.
+ * lists can use: forward `x, xDistinct, xRows, drop, hd0, hd, mask, w, bias, recurrentBias, u, h0, c0, xw, y, hT,
+ * cT, z, bar` and the cell's {@link kept} arrays; backward `x, wT, uT, y, h0, c0, drop, hd0, hd, mask, dy, dh, dc,
+ * dhRec, dz, dx, dw, db, drb, du, bar`, the kept arrays and the {@link scratch} arrays. Every cell's kernels take a
+ * recurrent dropout mask (the optional input `recurrentMask` `[batch, units]` per lane): `drop` is the mask, `hd0`
+ * and `hd` are h0 and the steps' outputs times the mask, kept for the backward pass; each 0 without a mask.
  */
 export interface SequenceCell {
   /** Gate blocks of the kernels (LSTM 4, GRU 3, SimpleRNN 1). */
@@ -75,12 +77,6 @@ export interface SequenceCell {
    * switch off).
    */
   sharesInputRows?: boolean;
-  /**
-   * Whether the kernels take a recurrent dropout mask: the optional input `recurrentMask` `[batch, units]` per lane,
-   * for the pointers `drop` (the mask), `hd0` and `hd` (h0 and the steps' outputs times the mask, kept for the
-   * backward pass), each 0 without a mask.
-   */
-  recurrentDropout?: boolean;
   /** Float counts of the arrays the forward pass keeps per direction for the backward pass, beyond wT, uT, h0, c0, y. */
   kept(d: SequenceDims, variant: number): Record<string, number>;
   /** Float counts of the forward pass's own scratch arrays per direction (sizes the module may tell: `exports`). */
@@ -229,9 +225,6 @@ function forwardKernel(backendName: FusedKernelBackend, cell: SequenceCell, name
     );
     // every lane with a recurrent dropout mask, or none
     const dropped = suffixes.some((sfx) => inputs[`recurrentMask${sfx}`] !== undefined);
-    if (dropped && cell.recurrentDropout !== true) {
-      throw new BackendsError("KERNEL_INPUT", `${name}: expected no recurrent dropout mask (this cell's kernels take none; use the per-step kernels), got one`);
-    }
     const missing = suffixes.find((sfx) => dropped && inputs[`recurrentMask${sfx}`] === undefined);
     if (missing !== undefined) {
       throw new BackendsError("KERNEL_INPUT", `${name}: expected input "recurrentMask${missing}" as the other direction has one, got none`);

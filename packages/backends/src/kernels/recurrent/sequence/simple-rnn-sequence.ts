@@ -8,7 +8,8 @@ import { sequenceKernelConfigs } from "./sequence-kernels";
  *
  * Inputs: `x` `[batch, time, inputDim]`, `kernel` `[inputDim, units]`, optional `bias` `[units]`, `u` (the recurrent
  * kernel) `[units, units]`, `h0` `[batch, units]`, optional `mask` `[batch, time]` (1 = real step, 0 = padding: the
- * state is carried over). Attributes: `activation`, `goBackwards`, `returnSequences`, `forGradient` (0/1).
+ * state is carried over), optional `recurrentMask` `[batch, units]` (recurrent dropout: the product takes
+ * h_{t−1} ⊙ recurrentMask). Attributes: `activation`, `goBackwards`, `returnSequences`, `forGradient` (0/1).
  * Outputs: `[y, hT]` with returnSequences (y `[batch, time, units]` in processing order) or `[hT]` without; with
  * `forGradient` 1, one more: the int32 `[1]` `saved` handle of what {@link SIMPLE_RNN_SEQUENCE_GRAD} needs (the
  * states of every step, kept in the kernels' shared memory until then).
@@ -48,11 +49,11 @@ const SIMPLE_RNN_CELL: SequenceCell = {
   kept: () => ({}),
   scratch: () => ({}),
   forwardArgs: (p, d, c) => [
-    p.x!, p.w!, p.bias!, p.u!, p.h0!, p.mask!, p.xw!, p.y!, p.hT!, p.z!, p.bar!,
+    p.x!, p.w!, p.bias!, p.u!, p.h0!, p.drop!, p.hd!, p.hd0!, p.mask!, p.xw!, p.y!, p.hT!, p.z!, p.bar!,
     d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act,
   ],
   backwardArgs: (p, d, c) => [
-    p.x!, p.wT!, p.y!, p.h0!, p.uT!, p.dy!, p.mask!, p.dh!, p.dhRec!, p.dz!, p.dx!, p.dw!, p.db!, p.du!, p.bar!,
+    p.x!, p.wT!, p.y!, p.h0!, p.uT!, p.drop!, p.hd!, p.hd0!, p.dy!, p.mask!, p.dh!, p.dhRec!, p.dz!, p.dx!, p.dw!, p.db!, p.du!, p.bar!,
     d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act,
   ],
 };
