@@ -213,8 +213,8 @@ export function gruSequenceForward(
  */
 export function gruSequenceBackward(
   xPtr: usize, wTPtr: usize, gatesPtr: usize, auxPtr: usize, yPtr: usize, h0Ptr: usize, uTPtr: usize,
-  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, dOutPtr: usize, maskPtr: usize, dhPtr: usize, dhRecPtr: usize, dRhPtr: usize, dZPtr: usize, dZrPtr: usize,
-  dxPtr: usize, dWPtr: usize, dbPtr: usize, dUPtr: usize, drbPtr: usize, barPtr: usize,
+  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, dOutPtr: usize, maskPtr: usize, dhPtr: usize, dhRecPtr: usize,
+  dRhPtr: usize, dZPtr: usize, dZrPtr: usize, dxPtr: usize, dWPtr: usize, dbPtr: usize, dUPtr: usize, drbPtr: usize, barPtr: usize,
   batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32, act: i32, rec: i32, resetAfter: i32,
   thread: i32, threads: i32,
 ): i32 {

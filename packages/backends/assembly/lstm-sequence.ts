@@ -52,16 +52,16 @@ export function packScratchFloats(): i32 {
  * [distinct, D] and row b·T + t of the input is x's row rows[b·T + t]: the input projections are computed once per
  * distinct row (an Embedding's output repeats its rows), with the same results. With dropPtr (a recurrent dropout
  * mask [B, U], else 0), the recurrent products take h ⊙ mask (Keras's recurrent dropout, one mask per sequence):
- * written to hd0 [B, U] for h0 and hd [B, T, U] by step for the steps' outputs, which the backward pass reads. xw: scratch [B, T, 4U] for
- * x·w + b (each thread computes and reads only its units' columns); z: scratch [B, 4U]; pack:
+ * written to hd0 [B, U] for h0 and hd [B, T, U] by step for the steps' outputs, which the backward pass reads.
+ * xw: scratch [B, T, 4U] for x·w + b (each thread computes and reads only its units' columns); z: scratch [B, 4U]; pack:
  * lstmForwardPackFloats floats for the kernels packed in panels (each thread packs and reads its units' panels);
  * scratch: packScratchFloats floats per thread. Writes y, cs [B, T, U] and gates [B, T, 4U] by step, and hT, cT
  * [B, U] when their pointers are set. Returns 0, or 1 when a barrier failed.
  */
 export function lstmSequenceForward(
   xPtr: usize, rowsPtr: usize, distinct: i32, wPtr: usize, bPtr: usize, uPtr: usize, h0Ptr: usize, c0Ptr: usize,
-  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, maskPtr: usize, xwPtr: usize, yPtr: usize, csPtr: usize, gatesPtr: usize, hTPtr: usize, cTPtr: usize, zPtr: usize,
-  packPtr: usize, scratchPtr: usize, barPtr: usize, batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32,
+  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, maskPtr: usize, xwPtr: usize, yPtr: usize, csPtr: usize,
+  gatesPtr: usize, hTPtr: usize, cTPtr: usize, zPtr: usize, packPtr: usize, scratchPtr: usize, barPtr: usize, batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32,
   act: i32, rec: i32, thread: i32, threads: i32,
 ): i32 {
   const B = <usize>batch;
@@ -182,13 +182,12 @@ export function lstmSequenceForward(
  * pack: lstmBackwardPackFloats floats for uᵀ, wᵀ and dZ packed in panels; scratch: packScratchFloats floats per
  * thread. With dropPtr (the forward pass's recurrent dropout mask), hd and hd0 are the forward pass's h ⊙ mask:
  * the gradient through U reaches h ⊙ mask, and dU is taken from them. Writes dx [B, T, D], dW [D, 4U], db [4U]
- * (when its pointer is set) and dU [U, 4U]. Returns 0, or 1 when
- * a barrier failed.
+ * (when its pointer is set) and dU [U, 4U]. Returns 0, or 1 when a barrier failed.
  */
 export function lstmSequenceBackward(
   xPtr: usize, wPtr: usize, gatesPtr: usize, csPtr: usize, yPtr: usize, h0Ptr: usize, c0Ptr: usize, uPtr: usize,
-  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, dOutPtr: usize, maskPtr: usize, dhPtr: usize, dcPtr: usize, dhRecPtr: usize, dZPtr: usize,
-  dxPtr: usize, dWPtr: usize, dbPtr: usize, dUPtr: usize, packPtr: usize, scratchPtr: usize, barPtr: usize,
+  dropPtr: usize, hdPtr: usize, hd0Ptr: usize, dOutPtr: usize, maskPtr: usize, dhPtr: usize, dcPtr: usize,
+  dhRecPtr: usize, dZPtr: usize, dxPtr: usize, dWPtr: usize, dbPtr: usize, dUPtr: usize, packPtr: usize, scratchPtr: usize, barPtr: usize,
   batch: i32, time: i32, inputDim: i32, units: i32, goBackwards: i32, act: i32, rec: i32, thread: i32, threads: i32,
 ): i32 {
   const B = <usize>batch;

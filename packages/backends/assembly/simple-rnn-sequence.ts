@@ -123,8 +123,8 @@ export function simpleRnnSequenceBackward(
   if (own) {
     if (dropPtr != 0) dropRows(dhRecPtr, dropPtr, dhPtr, U, U, B, j0, j1 - j0, true);
     else addRows(dhPtr, dhRecPtr, B, U, j0, j1);
-    if (dropPtr != 0) weightGrad(dUPtr, U, hdPtr, U, hd0Ptr, false, dZPtr, B, T, U, goBackwards, j0, j1);
-    else weightGrad(dUPtr, U, yPtr, U, h0Ptr, false, dZPtr, B, T, U, goBackwards, j0, j1);
+    // the product's operands: the states before each step, times the recurrent dropout mask if any
+    weightGrad(dUPtr, U, dropPtr != 0 ? hdPtr : yPtr, U, dropPtr != 0 ? hd0Ptr : h0Ptr, false, dZPtr, B, T, U, goBackwards, j0, j1);
   }
   inputGradients(xPtr, wTPtr, dZPtr, dxPtr, dWPtr, dbPtr, B, T, D, U, U, goBackwards, j0, j1, thread, threads);
   return 0;

@@ -110,6 +110,16 @@ function inputsFor(c: Case, seed: number) {
   return { x, kernel, bias, u, h0, c0, mask, drop };
 }
 
+/** The kernel's inputs from a case's tensors: the optional ones (bias, mask, recurrent mask) only when present. */
+function kernelInputs(d: ReturnType<typeof inputsFor>): Record<string, tf.Tensor> {
+  return {
+    x: d.x, kernel: d.kernel, u: d.u, h0: d.h0, c0: d.c0,
+    ...(d.bias === null ? {} : { bias: d.bias }),
+    ...(d.mask === null ? {} : { mask: d.mask }),
+    ...(d.drop === null ? {} : { recurrentMask: d.drop }),
+  };
+}
+
 const label = (c: Case) =>
   `B${c.batch} T${c.time} D${c.inputDim} U${c.units}${c.bias ? "" : " no bias"}${c.goBackwards ? " goBackwards" : ""}${c.masked ? " masked" : ""}${c.dropped === true ? " recurrent dropout" : ""} ${c.act}/${c.rec}`;
 
@@ -144,15 +154,11 @@ for (const { backend, threads, relaxed } of RUNS) {
       it(`forward equals plain tf ops (${label(c)})`, () => {
         const start = tf.memory().numTensors;
         tf.tidy(() => {
-          const { x, kernel, bias, u, h0, c0, mask, drop } = inputsFor(c, 10 * n + 1);
+          const data = inputsFor(c, 10 * n + 1);
+          const { x, kernel, bias, u, h0, c0, mask, drop } = data;
           const [y, hT, cT] = reference(c, x, kernel, bias, u, h0, c0, mask, drop) as [tf.Tensor, tf.Tensor, tf.Tensor];
           const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-          const inputs = {
-            x, kernel, u, h0, c0,
-            ...(bias === null ? {} : { bias }),
-            ...(mask === null ? {} : { mask }),
-            ...(drop === null ? {} : { recurrentMask: drop }),
-          };
+          const inputs = kernelInputs(data);
           const seqOut = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1 });
           expect(seqOut.length).toBe(3);
           expectClose(seqOut[0]!, y, { atol: 1e-5 });
@@ -332,14 +338,8 @@ describe(`${LSTM_SEQUENCE} and ${LSTM_SEQUENCE_GRAD}: the same bits on 1 and 2 t
       expect(await recurrentThreadsReady()).toBe(1);
       const runAll = (): Float32Array[] =>
         tf.tidy(() => {
-          const { x, kernel, bias, u, h0, c0, mask, drop } = inputsFor(c, 91);
           const attrs = { activation: c.act, recurrentActivation: c.rec, goBackwards: c.goBackwards ? 1 : 0 };
-          const inputs = {
-            x, kernel, u, h0, c0,
-            ...(bias === null ? {} : { bias }),
-            ...(mask === null ? {} : { mask }),
-            ...(drop === null ? {} : { recurrentMask: drop }),
-          };
+          const inputs = kernelInputs(inputsFor(c, 91));
           const fwd = run(LSTM_SEQUENCE, inputs, { ...attrs, returnSequences: 1, forGradient: 1 });
           const dy = tf.randomNormal([c.batch, c.time, c.units], 0, 1, "float32", 92);
           const grads = run(LSTM_SEQUENCE_GRAD, { saved: fwd[3]!, dy }, {});

@@ -11,8 +11,8 @@ import { sequenceKernelConfigs, sequenceKernelsAvailable } from "./sequence-kern
  * Inputs: `x` `[batch, time, inputDim]`, `kernel` `[inputDim, 4·units]`, optional `bias` `[4·units]`, `u` (the
  * recurrent kernel) `[units, 4·units]`, `h0`, `c0` `[batch, units]`, optional `mask` `[batch, time]` (1 = real
  * step, 0 = padding: the state is carried over), optional `recurrentMask` `[batch, units]` (recurrent dropout, as
- * tf.layers applies it: the recurrent product of every step takes h ⊙ recurrentMask). The input projections x·kernel + bias are computed inside, by
- * the threads that use them. Attributes:
+ * tf.layers applies it: the recurrent product of every step takes h ⊙ recurrentMask). The input projections
+ * x·kernel + bias are computed inside, by the threads that use them. Attributes:
  * `activation`, `recurrentActivation`, `goBackwards` (0/1), `returnSequences` (0/1), `forGradient` (0/1).
  *
  * Outputs: `[y, hT, cT]` with returnSequences (y `[batch, time, units]` in processing order, as tf.layers orders
@@ -82,11 +82,12 @@ const LSTM_CELL: SequenceCell = {
   }),
   forwardArgs: (p, d, c) => [
     p.xRows! !== 0 ? p.xDistinct! : p.x!, p.xRows!, c.distinct, p.w!, p.bias!, p.u!, p.h0!, p.c0!, p.drop!, p.hd!, p.hd0!,
-    p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
+    p.mask!, p.xw!, p.y!, p.cs!, p.gates!, p.hT!, p.cT!, p.z!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim,
+    d.units, c.goBackwards, c.act, c.rec,
   ],
   backwardArgs: (p, d, c) => [
-    p.x!, p.w!, p.gates!, p.cs!, p.y!, p.h0!, p.c0!, p.u!, p.drop!, p.hd!, p.hd0!, p.dy!, p.mask!, p.dh!, p.dc!, p.dhRec!, p.dz!, p.dx!, p.dw!,
-    p.db!, p.du!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
+    p.x!, p.w!, p.gates!, p.cs!, p.y!, p.h0!, p.c0!, p.u!, p.drop!, p.hd!, p.hd0!, p.dy!, p.mask!, p.dh!, p.dc!,
+    p.dhRec!, p.dz!, p.dx!, p.dw!, p.db!, p.du!, p.pack!, p.threads!, p.bar!, d.batch, d.time, d.inputDim, d.units, c.goBackwards, c.act, c.rec,
   ],
 };
 
